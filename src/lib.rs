@@ -1,0 +1,6 @@
+//! teleinfo-exporter: read the French electricity meter's tele-information output (TIC) and
+//! serve it to Prometheus.
+//!
+//! The crate is a library with a thin binary. [`tic`] is the protocol (pure, no I/O).
+
+pub mod tic;

@@ -1,0 +1,353 @@
+//! The streaming, push-based TIC decoder.
+//!
+//! Bytes arrive in chunks of any size; every decision is taken on a framing byte (STX, ETX,
+//! EOT, LF, CR), so the frames and counters that come out do not depend on how the stream was
+//! split. Memory is fixed at construction: one frame buffer and one span table, reused for every
+//! frame, so steady-state decoding never allocates.
+//!
+//! Defects of real streams that the decoder accepts or survives:
+//! - ports mis-set to 8N1: every byte is masked with `& 0x7F`;
+//! - a capture or a freshly opened port that starts or ends mid-frame;
+//! - EOT (or a new STX) cutting a long frame when a three-phase meter switches to short frames;
+//! - a tty left in cooked mode, where every CR became LF and ETX was swallowed: groups ending in
+//!   LF are accepted when they validate, and once a run of them is seen the stream is flagged as
+//!   cooked ([`Decoder::looks_like_cooked_tty`]) and a frame ends at the next STX instead.
+
+use super::Mode;
+use super::control::{CR, EOT, ETX, LF, STX};
+use super::frame::{Frame, GroupSpan};
+use super::group::{self, GroupError};
+
+/// Longest group accepted, in bytes between LF and CR. The longest group of the specification
+/// (PJOURF+1) has 109; this leaves room for unknown labels.
+pub const MAX_GROUP_LEN: usize = 256;
+
+/// Longest frame accepted, in bytes from STX to ETX. A three-phase producer frame in standard
+/// mode is about 1.6 kB; this is several times that.
+pub const MAX_FRAME_LEN: usize = 8192;
+
+/// Most valid groups kept for one frame (a standard three-phase producer frame has about 70).
+pub const MAX_GROUPS: usize = 512;
+
+/// Valid groups in a row that must end with LF instead of CR before the stream is taken for a
+/// cooked tty.
+const COOKED_TTY_STREAK: u32 = 4;
+
+/// Counters since the decoder was created. All are cumulative and never decrease.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderStats {
+    /// Bytes fed.
+    pub bytes: u64,
+    /// Complete frames yielded (STX … ETX with at least one valid group).
+    pub frames: u64,
+    /// Complete frames yielded whose every group was valid.
+    pub clean_frames: u64,
+    /// Valid groups, inside or outside a frame.
+    pub groups: u64,
+    /// Groups whose checksum did not match.
+    pub checksum_errors: u64,
+    /// Groups whose checksum matched but whose shape did not (width, characters, fields), or
+    /// that were cut by ETX.
+    pub format_errors: u64,
+    /// Groups or frames longer than [`MAX_GROUP_LEN`] / [`MAX_FRAME_LEN`] / [`MAX_GROUPS`].
+    pub size_errors: u64,
+    /// Frames cut by EOT, by a new STX before their ETX, or by the end of the input.
+    pub interrupted: u64,
+}
+
+/// The state of a streaming TIC decoder. See the module documentation.
+pub struct Decoder {
+    /// Valid groups of the current frame, then the group being read.
+    buf: Vec<u8>,
+    spans: Vec<GroupSpan>,
+    /// Where the group being read starts in `buf`.
+    group_start: usize,
+    /// The group being read exceeded [`MAX_GROUP_LEN`]; its extra bytes were not kept.
+    group_overflow: bool,
+    in_group: bool,
+    in_frame: bool,
+    /// Bytes since the current frame's STX.
+    frame_len: usize,
+    frame_mode: Option<Mode>,
+    frame_dropped: u32,
+    lf_streak: u32,
+    cooked: bool,
+    stats: DecoderStats,
+}
+
+/// True for the bytes that drive the state machine (after masking to 7 bits).
+static IS_FRAMING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = (b & 0x7F) as u8;
+        table[b] = c == STX || c == ETX || c == EOT || c == LF || c == CR;
+        b += 1;
+    }
+    table
+};
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder {
+    /// A decoder with its buffers allocated once, at their maximum size.
+    pub fn new() -> Self {
+        Decoder {
+            buf: Vec::with_capacity(MAX_FRAME_LEN + MAX_GROUP_LEN),
+            spans: Vec::with_capacity(MAX_GROUPS),
+            group_start: 0,
+            group_overflow: false,
+            in_group: false,
+            in_frame: false,
+            frame_len: 0,
+            frame_mode: None,
+            frame_dropped: 0,
+            lf_streak: 0,
+            cooked: false,
+            stats: DecoderStats::default(),
+        }
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> DecoderStats {
+        self.stats
+    }
+
+    /// True when the stream looks like it went through a tty in cooked mode (CR turned into
+    /// LF, ETX swallowed): the port should be set raw (`stty raw`).
+    pub fn looks_like_cooked_tty(&self) -> bool {
+        self.cooked
+    }
+
+    /// Feeds a chunk of bytes; calls `on_frame` for each complete frame, in order.
+    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, mut input: &[u8], mut on_frame: F) {
+        self.stats.bytes += input.len() as u64;
+        while !input.is_empty() {
+            let n = input
+                .iter()
+                .position(|&b| IS_FRAMING[usize::from(b)])
+                .unwrap_or(input.len());
+            let (data, rest) = input.split_at(n);
+            if self.in_group {
+                self.push_content(data);
+            }
+            if self.in_frame {
+                self.frame_len = self.frame_len.saturating_add(n);
+            }
+            let Some((&byte, rest)) = rest.split_first() else {
+                break;
+            };
+            input = rest;
+            if self.in_frame {
+                self.frame_len = self.frame_len.saturating_add(1);
+            }
+            self.on_framing_byte(byte & 0x7F, &mut on_frame);
+        }
+    }
+
+    /// Ends the input: a frame still open is counted as interrupted and discarded. The decoder
+    /// can be fed again afterwards (e.g. after a source was re-opened).
+    pub fn finish(&mut self) {
+        if self.in_frame {
+            self.stats.interrupted += 1;
+        }
+        self.reset_frame();
+        self.in_frame = false;
+        self.in_group = false;
+    }
+
+    fn push_content(&mut self, data: &[u8]) {
+        let used = self.buf.len() - self.group_start;
+        let room = MAX_GROUP_LEN.saturating_sub(used);
+        let take = if data.len() > room {
+            self.group_overflow = true;
+            room
+        } else {
+            data.len()
+        };
+        self.buf.extend(data[..take].iter().map(|b| b & 0x7F));
+    }
+
+    fn on_framing_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
+        if self.in_frame && self.frame_len > MAX_FRAME_LEN {
+            // A frame that never ends: count it once and resynchronise on the next STX.
+            self.stats.size_errors += 1;
+            self.abandon_group();
+            self.reset_frame();
+            self.in_frame = false;
+        }
+        match byte {
+            STX => {
+                if self.in_frame {
+                    self.abandon_group();
+                    if self.cooked && !self.spans.is_empty() {
+                        // Cooked tty: ETX never arrives, a frame ends where the next begins.
+                        self.emit_frame(on_frame);
+                    } else {
+                        self.stats.interrupted += 1;
+                    }
+                } else {
+                    self.abandon_group();
+                }
+                self.reset_frame();
+                self.in_frame = true;
+                self.frame_len = 1;
+            }
+            ETX => {
+                if self.in_group && self.buf.len() > self.group_start {
+                    // A group cut by the end of its frame.
+                    self.stats.format_errors += 1;
+                    self.frame_dropped += u32::from(self.in_frame);
+                }
+                self.abandon_group();
+                self.lf_streak = 0;
+                self.cooked = false;
+                if self.in_frame {
+                    self.emit_frame(on_frame);
+                }
+                self.reset_frame();
+                self.in_frame = false;
+            }
+            EOT => {
+                self.abandon_group();
+                if self.in_frame {
+                    self.stats.interrupted += 1;
+                }
+                self.reset_frame();
+                self.in_frame = false;
+            }
+            LF => {
+                if self.in_group && self.buf.len() > self.group_start {
+                    self.finish_group(LF);
+                } else {
+                    self.abandon_group();
+                }
+                self.in_group = true;
+                self.group_start = self.buf.len();
+            }
+            CR => {
+                if self.in_group {
+                    self.finish_group(CR);
+                }
+                self.in_group = false;
+                self.group_start = self.buf.len();
+            }
+            // IS_FRAMING lets only the five framing bytes through.
+            _ => {}
+        }
+    }
+
+    /// Validates the group just read and keeps it in the frame if it belongs to one.
+    fn finish_group(&mut self, terminator: u8) {
+        let start = self.group_start;
+        if std::mem::take(&mut self.group_overflow) {
+            self.stats.size_errors += 1;
+            self.drop_group();
+            return;
+        }
+        match group::parse(&self.buf[start..]) {
+            Ok(parsed) => {
+                self.stats.groups += 1;
+                if terminator == LF {
+                    self.lf_streak += 1;
+                    self.cooked |= self.lf_streak >= COOKED_TTY_STREAK;
+                } else {
+                    self.lf_streak = 0;
+                    self.cooked = false;
+                }
+                if !self.in_frame {
+                    self.buf.truncate(start);
+                    return;
+                }
+                if *self.frame_mode.get_or_insert(parsed.mode) != parsed.mode {
+                    // A group of the other mode inside a frame is noise that happened to pass.
+                    self.stats.format_errors += 1;
+                    self.drop_group();
+                    return;
+                }
+                if self.spans.len() == MAX_GROUPS {
+                    self.stats.size_errors += 1;
+                    self.drop_group();
+                    return;
+                }
+                let span = GroupSpan {
+                    label: parsed.label,
+                    start: offset(start),
+                    label_len: len8(parsed.label_end),
+                    horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
+                    value_start: offset(start + parsed.value_start),
+                    value_len: len8(parsed.value_end - parsed.value_start),
+                };
+                self.spans.push(span);
+                // Keep the fields, drop the separator and checksum.
+                self.buf.truncate(start + parsed.value_end);
+            }
+            Err(GroupError::Checksum { .. }) => {
+                self.stats.checksum_errors += 1;
+                self.drop_group();
+            }
+            Err(GroupError::Format(_)) => {
+                self.stats.format_errors += 1;
+                self.drop_group();
+            }
+        }
+    }
+
+    /// Discards the group being read and counts it against the frame.
+    fn drop_group(&mut self) {
+        self.frame_dropped += u32::from(self.in_frame);
+        self.buf.truncate(self.group_start);
+    }
+
+    /// Discards the group being read without counting it (it was cut by a frame boundary).
+    fn abandon_group(&mut self) {
+        // Outside a group `group_start` is the end of the kept groups: nothing is lost.
+        self.buf.truncate(self.group_start);
+        self.group_overflow = false;
+        self.in_group = false;
+    }
+
+    fn emit_frame<F: FnMut(&Frame<'_>)>(&mut self, on_frame: &mut F) {
+        let Some(mode) = self.frame_mode else {
+            return; // no valid group: nothing to yield, its groups were already counted
+        };
+        self.stats.frames += 1;
+        if self.frame_dropped == 0 {
+            self.stats.clean_frames += 1;
+        }
+        on_frame(&Frame {
+            mode,
+            buf: &self.buf,
+            spans: &self.spans,
+            dropped: self.frame_dropped,
+        });
+    }
+
+    fn reset_frame(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+        self.group_start = 0;
+        self.group_overflow = false;
+        self.frame_len = 0;
+        self.frame_mode = None;
+        self.frame_dropped = 0;
+    }
+}
+
+/// Offsets into the frame buffer fit in u16: the buffer never exceeds
+/// `MAX_FRAME_LEN + MAX_GROUP_LEN` bytes.
+fn offset(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// Field lengths fit in u8: a group never exceeds `MAX_GROUP_LEN` bytes.
+fn len8(n: usize) -> u8 {
+    u8::try_from(n).unwrap_or(u8::MAX)
+}
+
+const _: () = assert!(MAX_FRAME_LEN + MAX_GROUP_LEN <= u16::MAX as usize);
+const _: () = assert!(MAX_GROUP_LEN <= u8::MAX as usize + 1);

@@ -1,0 +1,177 @@
+//! Standard-mode horodates: `SYYMMDDhhmmss` in French local time.
+//!
+//! The season character gives the UTC offset: `H`/`h` winter (UTC+1), `E`/`e` summer (UTC+2);
+//! lower case means the meter's clock runs in degraded mode. A space means "season not
+//! applicable" and only occurs on the mobile-peak groups DPM1-3/FPM1-3.
+
+/// The season character of a horodate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Season {
+    /// `H` or `h`: winter time, UTC+1.
+    Winter,
+    /// `E` or `e`: summer time, UTC+2.
+    Summer,
+    /// A space: no season (DPM/FPM groups); the UTC offset is unknown.
+    NotApplicable,
+}
+
+/// Why a horodate cannot be turned into a point in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HorodateError {
+    #[error("horodate is not 13 characters SYYMMDDhhmmss")]
+    Malformed,
+    #[error("horodate has no season, so its UTC offset is unknown")]
+    NoSeason,
+}
+
+/// A parsed horodate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horodate {
+    pub season: Season,
+    /// True when the season character is lower case: the clock lost its backup and is not yet
+    /// resynchronised.
+    pub clock_degraded: bool,
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+}
+
+/// Shape check used by the decoder: season character, twelve digits, and plausible ranges for
+/// month, day, hour, minute and second (a cheap guard against digits the checksum cannot see).
+pub fn is_well_formed(bytes: &[u8]) -> bool {
+    Horodate::parse(bytes).is_ok()
+}
+
+impl Horodate {
+    /// Parses the 13 bytes of a horodate.
+    pub fn parse(bytes: &[u8]) -> Result<Horodate, HorodateError> {
+        let [s, digits @ ..] = bytes else {
+            return Err(HorodateError::Malformed);
+        };
+        if digits.len() != 12 || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(HorodateError::Malformed);
+        }
+        let (season, clock_degraded) = match s {
+            b'H' => (Season::Winter, false),
+            b'h' => (Season::Winter, true),
+            b'E' => (Season::Summer, false),
+            b'e' => (Season::Summer, true),
+            b' ' => (Season::NotApplicable, false),
+            _ => return Err(HorodateError::Malformed),
+        };
+        let two = |i: usize| (digits[i] - b'0') * 10 + (digits[i + 1] - b'0');
+        let h = Horodate {
+            season,
+            clock_degraded,
+            year: 2000 + u16::from(two(0)),
+            month: two(2),
+            day: two(4),
+            hour: two(6),
+            minute: two(8),
+            second: two(10),
+        };
+        let valid = (1..=12).contains(&h.month)
+            && (1..=31).contains(&h.day)
+            && h.hour <= 23
+            && h.minute <= 59
+            && h.second <= 59;
+        if valid {
+            Ok(h)
+        } else {
+            Err(HorodateError::Malformed)
+        }
+    }
+
+    /// Offset of the meter's local time from UTC, in seconds.
+    pub fn utc_offset_seconds(&self) -> Result<i64, HorodateError> {
+        match self.season {
+            Season::Winter => Ok(3600),
+            Season::Summer => Ok(7200),
+            Season::NotApplicable => Err(HorodateError::NoSeason),
+        }
+    }
+
+    /// The horodate as seconds since the Unix epoch (UTC).
+    pub fn unix_time(&self) -> Result<i64, HorodateError> {
+        let local = days_from_civil(i64::from(self.year), self.month, self.day) * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
+        Ok(local - self.utc_offset_seconds()?)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the classic era-based algorithm).
+fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let (m, d) = (i64::from(month), i64::from(day));
+    let y = if m <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn winter_and_summer_offsets() {
+        // 2008-12-25 22:35:18 UTC+1 = 21:35:18 UTC.
+        let h = Horodate::parse(b"H081225223518").unwrap();
+        assert_eq!(h.unix_time(), Ok(1_230_240_918));
+        // 2009-07-14 07:45:53 UTC+2 = 05:45:53 UTC.
+        let e = Horodate::parse(b"E090714074553").unwrap();
+        assert_eq!(e.unix_time(), Ok(1_247_550_353));
+    }
+
+    #[test]
+    fn degraded_clock_keeps_its_offset() {
+        let h = Horodate::parse(b"h231207143015").unwrap();
+        assert!(h.clock_degraded);
+        assert_eq!(
+            h.unix_time(),
+            Horodate::parse(b"H231207143015").unwrap().unix_time()
+        );
+    }
+
+    #[test]
+    fn space_season_parses_but_has_no_unix_time() {
+        let h = Horodate::parse(b" 240716060000").unwrap();
+        assert_eq!(h.season, Season::NotApplicable);
+        assert_eq!(h.unix_time(), Err(HorodateError::NoSeason));
+    }
+
+    #[test]
+    fn leap_day_and_epoch() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(
+            days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 28),
+            2
+        );
+    }
+
+    #[test]
+    fn malformed() {
+        for bad in [
+            &b""[..],
+            b"H08122522351",
+            b"X081225223518",
+            b"H081325223518",
+            b"H081200223518",
+            b"H081225243518",
+            b"H08122522351a",
+        ] {
+            assert_eq!(
+                Horodate::parse(bad),
+                Err(HorodateError::Malformed),
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The known labels of both TIC modes and the shape of their values.
+//!
+//! The 6-bit checksum is weak (two extra spaces or a dropped 4-byte block can pass it), so each
+//! known label also carries the exact width and character set of its value. A group that passes
+//! its checksum but not its label's shape is rejected as a format error. The table follows the
+//! Enedis specifications (historic mode: ERDF-NOI-CPT_02E, standard mode: Enedis-NOI-CPT_54E);
+//! see `docs/tic-protocol.md` §4 in the design notes.
+
+use super::Mode;
+
+/// The characters a value may contain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// ASCII digits `0-9` only (indexes, powers, currents, identifiers).
+    Digits,
+    /// Upper-case hexadecimal digits (STGE, PPOT).
+    Hex,
+    /// Any printable ASCII character, space included (names, messages, period codes).
+    Printable,
+}
+
+/// Whether a group carries a horodate (standard mode only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Horodated {
+    No,
+    Yes,
+}
+
+/// The expected shape of one label's group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelSpec {
+    /// The label as sent on the line.
+    pub name: &'static str,
+    /// The mode that sends it.
+    pub mode: Mode,
+    /// Exact number of value characters.
+    pub width: u8,
+    /// Allowed value characters.
+    pub charset: Charset,
+    /// Whether the group has a horodate field.
+    pub horodated: Horodated,
+}
+
+macro_rules! labels {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $mode:ident, $width:literal, $charset:ident, $horodated:ident; )*) => {
+        /// A label this decoder knows, in emission order within each mode.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Label {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        /// The shape of every known label, indexed by `Label as usize`.
+        const SPECS: &[LabelSpec] = &[
+            $( LabelSpec {
+                name: $name,
+                mode: Mode::$mode,
+                width: $width,
+                charset: Charset::$charset,
+                horodated: Horodated::$horodated,
+            }, )*
+        ];
+
+        impl Label {
+            /// The shape of this label's group.
+            pub fn spec(self) -> &'static LabelSpec {
+                &SPECS[self as usize]
+            }
+
+            /// The label as sent on the line.
+            pub fn name(self) -> &'static str {
+                self.spec().name
+            }
+
+            /// Every known label, in table order.
+            pub const ALL: &'static [Label] = &[ $( Label::$variant, )* ];
+
+            /// Finds a known label of `mode` by its name on the line.
+            pub fn lookup(mode: Mode, name: &[u8]) -> Option<Label> {
+                let name = core::str::from_utf8(name).ok()?;
+                let label = match name {
+                    $( $name => Label::$variant, )*
+                    _ => return None,
+                };
+                (label.spec().mode == mode).then_some(label)
+            }
+        }
+    };
+}
+
+labels! {
+    // ---- historic mode (02E tables 2-6, 54E §6.1) ----
+    /// Meter address (serial number).
+    Adco = "ADCO", Historic, 12, Digits, No;
+    /// Tariff option (`BASE`, `HC..`, `EJP.`, `BBRx`).
+    Optarif = "OPTARIF", Historic, 4, Printable, No;
+    /// Subscribed current, A.
+    Isousc = "ISOUSC", Historic, 2, Digits, No;
+    /// Index, Base option, Wh.
+    Base = "BASE", Historic, 9, Digits, No;
+    /// Index, HC option, off-peak hours, Wh.
+    Hchc = "HCHC", Historic, 9, Digits, No;
+    /// Index, HC option, peak hours, Wh.
+    Hchp = "HCHP", Historic, 9, Digits, No;
+    /// Index, EJP option, normal hours, Wh.
+    Ejphn = "EJPHN", Historic, 9, Digits, No;
+    /// Index, EJP option, mobile-peak hours, Wh.
+    Ejphpm = "EJPHPM", Historic, 9, Digits, No;
+    /// Index, Tempo blue days, off-peak, Wh.
+    Bbrhcjb = "BBRHCJB", Historic, 9, Digits, No;
+    /// Index, Tempo blue days, peak, Wh.
+    Bbrhpjb = "BBRHPJB", Historic, 9, Digits, No;
+    /// Index, Tempo white days, off-peak, Wh.
+    Bbrhcjw = "BBRHCJW", Historic, 9, Digits, No;
+    /// Index, Tempo white days, peak, Wh.
+    Bbrhpjw = "BBRHPJW", Historic, 9, Digits, No;
+    /// Index, Tempo red days, off-peak, Wh.
+    Bbrhcjr = "BBRHCJR", Historic, 9, Digits, No;
+    /// Index, Tempo red days, peak, Wh.
+    Bbrhpjr = "BBRHPJR", Historic, 9, Digits, No;
+    /// EJP start notice, minutes (always `30`).
+    Pejp = "PEJP", Historic, 2, Digits, No;
+    /// Current tariff period (`TH..`, `HC..`, `HPJB`, …).
+    Ptec = "PTEC", Historic, 4, Printable, No;
+    /// Tomorrow's Tempo colour (`----`, `BLEU`, `BLAN`, `ROUG`).
+    Demain = "DEMAIN", Historic, 4, Printable, No;
+    /// Instantaneous current, single-phase, A.
+    Iinst = "IINST", Historic, 3, Digits, No;
+    /// Instantaneous current, phase 1, A.
+    Iinst1 = "IINST1", Historic, 3, Digits, No;
+    /// Instantaneous current, phase 2, A.
+    Iinst2 = "IINST2", Historic, 3, Digits, No;
+    /// Instantaneous current, phase 3, A.
+    Iinst3 = "IINST3", Historic, 3, Digits, No;
+    /// Over-subscription warning (single-phase), A; sent only while overloaded.
+    Adps = "ADPS", Historic, 3, Digits, No;
+    /// Over-current on phase 1, A; three-phase short frames only.
+    Adir1 = "ADIR1", Historic, 3, Digits, No;
+    /// Over-current on phase 2, A.
+    Adir2 = "ADIR2", Historic, 3, Digits, No;
+    /// Over-current on phase 3, A.
+    Adir3 = "ADIR3", Historic, 3, Digits, No;
+    /// Maximum current, single-phase, A.
+    Imax = "IMAX", Historic, 3, Digits, No;
+    /// Maximum current, phase 1, A.
+    Imax1 = "IMAX1", Historic, 3, Digits, No;
+    /// Maximum current, phase 2, A.
+    Imax2 = "IMAX2", Historic, 3, Digits, No;
+    /// Maximum current, phase 3, A.
+    Imax3 = "IMAX3", Historic, 3, Digits, No;
+    /// Maximum three-phase power (Linky: yesterday's maximum apparent power, VA).
+    Pmax = "PMAX", Historic, 5, Digits, No;
+    /// Apparent power, VA.
+    Papp = "PAPP", Historic, 5, Digits, No;
+    /// HP/HC schedule group.
+    Hhphc = "HHPHC", Historic, 1, Printable, No;
+    /// Meter status word (reserved to the distributor).
+    Motdetat = "MOTDETAT", Historic, 6, Printable, No;
+    /// Phase presence bits (three-phase).
+    Ppot = "PPOT", Historic, 2, Hex, No;
+
+    // ---- standard mode (54E §6.2.2) ----
+    /// Secondary meter address (serial number).
+    Adsc = "ADSC", Standard, 12, Digits, No;
+    /// TIC version.
+    Vtic = "VTIC", Standard, 2, Digits, No;
+    /// Current date and time (value empty, the horodate carries it).
+    Date = "DATE", Standard, 0, Digits, Yes;
+    /// Supplier tariff calendar name.
+    Ngtf = "NGTF", Standard, 16, Printable, No;
+    /// Current supplier tariff label.
+    Ltarf = "LTARF", Standard, 16, Printable, No;
+    /// Total active energy drawn, Wh.
+    East = "EAST", Standard, 9, Digits, No;
+    /// Active energy drawn, supplier index 1, Wh.
+    Easf01 = "EASF01", Standard, 9, Digits, No;
+    /// Supplier index 2, Wh.
+    Easf02 = "EASF02", Standard, 9, Digits, No;
+    /// Supplier index 3, Wh.
+    Easf03 = "EASF03", Standard, 9, Digits, No;
+    /// Supplier index 4, Wh.
+    Easf04 = "EASF04", Standard, 9, Digits, No;
+    /// Supplier index 5, Wh.
+    Easf05 = "EASF05", Standard, 9, Digits, No;
+    /// Supplier index 6, Wh.
+    Easf06 = "EASF06", Standard, 9, Digits, No;
+    /// Supplier index 7, Wh.
+    Easf07 = "EASF07", Standard, 9, Digits, No;
+    /// Supplier index 8, Wh.
+    Easf08 = "EASF08", Standard, 9, Digits, No;
+    /// Supplier index 9, Wh.
+    Easf09 = "EASF09", Standard, 9, Digits, No;
+    /// Supplier index 10, Wh.
+    Easf10 = "EASF10", Standard, 9, Digits, No;
+    /// Active energy drawn, distributor index 1, Wh.
+    Easd01 = "EASD01", Standard, 9, Digits, No;
+    /// Distributor index 2, Wh.
+    Easd02 = "EASD02", Standard, 9, Digits, No;
+    /// Distributor index 3, Wh.
+    Easd03 = "EASD03", Standard, 9, Digits, No;
+    /// Distributor index 4, Wh.
+    Easd04 = "EASD04", Standard, 9, Digits, No;
+    /// Total active energy injected, Wh (producers).
+    Eait = "EAIT", Standard, 9, Digits, No;
+    /// Total reactive energy, quadrant 1, varh.
+    Erq1 = "ERQ1", Standard, 9, Digits, No;
+    /// Total reactive energy, quadrant 2, varh.
+    Erq2 = "ERQ2", Standard, 9, Digits, No;
+    /// Total reactive energy, quadrant 3, varh.
+    Erq3 = "ERQ3", Standard, 9, Digits, No;
+    /// Total reactive energy, quadrant 4, varh.
+    Erq4 = "ERQ4", Standard, 9, Digits, No;
+    /// RMS current, phase 1, A.
+    Irms1 = "IRMS1", Standard, 3, Digits, No;
+    /// RMS current, phase 2, A.
+    Irms2 = "IRMS2", Standard, 3, Digits, No;
+    /// RMS current, phase 3, A.
+    Irms3 = "IRMS3", Standard, 3, Digits, No;
+    /// RMS voltage, phase 1, V.
+    Urms1 = "URMS1", Standard, 3, Digits, No;
+    /// RMS voltage, phase 2, V.
+    Urms2 = "URMS2", Standard, 3, Digits, No;
+    /// RMS voltage, phase 3, V.
+    Urms3 = "URMS3", Standard, 3, Digits, No;
+    /// Reference (subscribed) apparent power, kVA.
+    Pref = "PREF", Standard, 2, Digits, No;
+    /// Cut-off apparent power, kVA.
+    Pcoup = "PCOUP", Standard, 2, Digits, No;
+    /// Instantaneous apparent power drawn, VA.
+    Sinsts = "SINSTS", Standard, 5, Digits, No;
+    /// Instantaneous apparent power drawn, phase 1, VA.
+    Sinsts1 = "SINSTS1", Standard, 5, Digits, No;
+    /// Phase 2, VA.
+    Sinsts2 = "SINSTS2", Standard, 5, Digits, No;
+    /// Phase 3, VA.
+    Sinsts3 = "SINSTS3", Standard, 5, Digits, No;
+    /// Maximum apparent power drawn today, VA.
+    Smaxsn = "SMAXSN", Standard, 5, Digits, Yes;
+    /// Maximum today, phase 1, VA.
+    Smaxsn1 = "SMAXSN1", Standard, 5, Digits, Yes;
+    /// Maximum today, phase 2, VA.
+    Smaxsn2 = "SMAXSN2", Standard, 5, Digits, Yes;
+    /// Maximum today, phase 3, VA.
+    Smaxsn3 = "SMAXSN3", Standard, 5, Digits, Yes;
+    /// Maximum apparent power drawn yesterday, VA.
+    SmaxsnYesterday = "SMAXSN-1", Standard, 5, Digits, Yes;
+    /// Maximum yesterday, phase 1, VA (a 9-character label).
+    Smaxsn1Yesterday = "SMAXSN1-1", Standard, 5, Digits, Yes;
+    /// Maximum yesterday, phase 2, VA.
+    Smaxsn2Yesterday = "SMAXSN2-1", Standard, 5, Digits, Yes;
+    /// Maximum yesterday, phase 3, VA.
+    Smaxsn3Yesterday = "SMAXSN3-1", Standard, 5, Digits, Yes;
+    /// Instantaneous apparent power injected, VA.
+    Sinsti = "SINSTI", Standard, 5, Digits, No;
+    /// Maximum apparent power injected today, VA.
+    Smaxin = "SMAXIN", Standard, 5, Digits, Yes;
+    /// Maximum apparent power injected yesterday, VA.
+    SmaxinYesterday = "SMAXIN-1", Standard, 5, Digits, Yes;
+    /// Load-curve point n, active power drawn, W.
+    Ccasn = "CCASN", Standard, 5, Digits, Yes;
+    /// Load-curve point n-1, active power drawn, W.
+    CcasnPrevious = "CCASN-1", Standard, 5, Digits, Yes;
+    /// Load-curve point n, active power injected, W.
+    Ccain = "CCAIN", Standard, 5, Digits, Yes;
+    /// Load-curve point n-1, active power injected, W.
+    CcainPrevious = "CCAIN-1", Standard, 5, Digits, Yes;
+    /// Mean voltage over 10 minutes, phase 1, V.
+    Umoy1 = "UMOY1", Standard, 3, Digits, Yes;
+    /// Mean voltage, phase 2, V.
+    Umoy2 = "UMOY2", Standard, 3, Digits, Yes;
+    /// Mean voltage, phase 3, V.
+    Umoy3 = "UMOY3", Standard, 3, Digits, Yes;
+    /// Status register, 8 hexadecimal digits.
+    Stge = "STGE", Standard, 8, Hex, No;
+    /// Mobile peak 1 start.
+    Dpm1 = "DPM1", Standard, 2, Digits, Yes;
+    /// Mobile peak 1 end.
+    Fpm1 = "FPM1", Standard, 2, Digits, Yes;
+    /// Mobile peak 2 start.
+    Dpm2 = "DPM2", Standard, 2, Digits, Yes;
+    /// Mobile peak 2 end.
+    Fpm2 = "FPM2", Standard, 2, Digits, Yes;
+    /// Mobile peak 3 start.
+    Dpm3 = "DPM3", Standard, 2, Digits, Yes;
+    /// Mobile peak 3 end.
+    Fpm3 = "FPM3", Standard, 2, Digits, Yes;
+    /// Short message.
+    Msg1 = "MSG1", Standard, 32, Printable, No;
+    /// Ultra-short message.
+    Msg2 = "MSG2", Standard, 16, Printable, No;
+    /// Delivery point identifier.
+    Prm = "PRM", Standard, 14, Digits, No;
+    /// Relay states, decimal 000-255.
+    Relais = "RELAIS", Standard, 3, Digits, No;
+    /// Current supplier tariff index number, 01-10.
+    Ntarf = "NTARF", Standard, 2, Digits, No;
+    /// Today's supplier day-profile number.
+    Njourf = "NJOURF", Standard, 2, Digits, No;
+    /// Tomorrow's supplier day-profile number.
+    NjourfTomorrow = "NJOURF+1", Standard, 2, Digits, No;
+    /// Tomorrow's supplier day profile.
+    PjourfTomorrow = "PJOURF+1", Standard, 98, Printable, No;
+    /// Next peak day profile.
+    Ppointe = "PPOINTE", Standard, 98, Printable, No;
+}
