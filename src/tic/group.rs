@@ -99,7 +99,7 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
     let label_bytes = &fields[..label_end];
     if label_bytes.is_empty()
         || label_bytes.len() > MAX_LABEL_LEN
-        || !label_bytes.iter().all(|b| (0x21..=0x7E).contains(b))
+        || !label_bytes.iter().all(|&b| is_label_char(b))
     {
         return Err(FormatError::BadLabel.into());
     }
@@ -163,12 +163,31 @@ fn check_known(label: Label, has_horodate: bool, value: &[u8]) -> Result<(), For
             .iter()
             .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b)),
         Charset::Printable => value.iter().all(|&b| is_printable(b)),
+        Charset::OneOf(codes) => codes.iter().any(|c| c.as_bytes() == value),
+        Charset::TariffOption => match value {
+            b"BASE" | b"HC.." | b"EJP." => true,
+            [b'B', b'B', b'R', p] => is_printable(*p),
+            _ => false,
+        },
+        Charset::DayProfile => value.split(|&b| b == b' ').all(|block| {
+            block == b"NONUTILE"
+                || (block.len() == 8
+                    && block[..4].iter().all(u8::is_ascii_digit)
+                    && block[4..].iter().all(u8::is_ascii_hexdigit))
+        }),
     };
     if ok {
         Ok(())
     } else {
         Err(FormatError::BadCharacters(label))
     }
+}
+
+/// Labels of both specifications use upper-case letters, digits, `+` and `-` only. Refusing
+/// anything else also catches the ±64 substitutions the checksum cannot see in a label (an
+/// upper-case letter becomes a control byte, a digit a lower-case letter).
+fn is_label_char(b: u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'_')
 }
 
 /// Printable ASCII, space included (54E §6.2.1.2).

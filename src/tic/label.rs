@@ -15,9 +15,25 @@ pub enum Charset {
     Digits,
     /// Upper-case hexadecimal digits (STGE, PPOT).
     Hex,
-    /// Any printable ASCII character, space included (names, messages, period codes).
+    /// Any printable ASCII character, space included (names, messages).
     Printable,
+    /// One of a fixed list of codes (PTEC, DEMAIN, HHPHC): a substitution the checksum misses
+    /// cannot turn a code into another valid one.
+    OneOf(&'static [&'static str]),
+    /// OPTARIF: `BASE`, `HC..`, `EJP.` or `BBR` followed by a programme character.
+    TariffOption,
+    /// PJOURF+1 / PPOINTE: eleven space-separated blocks, each `NONUTILE` or `HHMM` + 4 hex.
+    DayProfile,
 }
+
+/// PTEC values (02E §2.3).
+pub const PERIOD_CODES: &[&str] = &[
+    "TH..", "HC..", "HP..", "HN..", "PM..", "HCJB", "HCJW", "HCJR", "HPJB", "HPJW", "HPJR",
+];
+/// DEMAIN values.
+pub const TOMORROW_CODES: &[&str] = &["----", "BLEU", "BLAN", "ROUG"];
+/// HHPHC values.
+pub const SCHEDULE_CODES: &[&str] = &["A", "C", "D", "E", "Y"];
 
 /// Whether a group carries a horodate (standard mode only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +58,7 @@ pub struct LabelSpec {
 }
 
 macro_rules! labels {
-    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $mode:ident, $width:literal, $charset:ident, $horodated:ident; )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $mode:ident, $width:literal, $charset:expr, $horodated:ident; )*) => {
         /// A label this decoder knows, in emission order within each mode.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
@@ -56,7 +72,7 @@ macro_rules! labels {
                 name: $name,
                 mode: Mode::$mode,
                 width: $width,
-                charset: Charset::$charset,
+                charset: $charset,
                 horodated: Horodated::$horodated,
             }, )*
         ];
@@ -91,215 +107,215 @@ macro_rules! labels {
 labels! {
     // ---- historic mode (02E tables 2-6, 54E §6.1) ----
     /// Meter address (serial number).
-    Adco = "ADCO", Historic, 12, Digits, No;
+    Adco = "ADCO", Historic, 12, Charset::Digits, No;
     /// Tariff option (`BASE`, `HC..`, `EJP.`, `BBRx`).
-    Optarif = "OPTARIF", Historic, 4, Printable, No;
+    Optarif = "OPTARIF", Historic, 4, Charset::TariffOption, No;
     /// Subscribed current, A.
-    Isousc = "ISOUSC", Historic, 2, Digits, No;
+    Isousc = "ISOUSC", Historic, 2, Charset::Digits, No;
     /// Index, Base option, Wh.
-    Base = "BASE", Historic, 9, Digits, No;
+    Base = "BASE", Historic, 9, Charset::Digits, No;
     /// Index, HC option, off-peak hours, Wh.
-    Hchc = "HCHC", Historic, 9, Digits, No;
+    Hchc = "HCHC", Historic, 9, Charset::Digits, No;
     /// Index, HC option, peak hours, Wh.
-    Hchp = "HCHP", Historic, 9, Digits, No;
+    Hchp = "HCHP", Historic, 9, Charset::Digits, No;
     /// Index, EJP option, normal hours, Wh.
-    Ejphn = "EJPHN", Historic, 9, Digits, No;
+    Ejphn = "EJPHN", Historic, 9, Charset::Digits, No;
     /// Index, EJP option, mobile-peak hours, Wh.
-    Ejphpm = "EJPHPM", Historic, 9, Digits, No;
+    Ejphpm = "EJPHPM", Historic, 9, Charset::Digits, No;
     /// Index, Tempo blue days, off-peak, Wh.
-    Bbrhcjb = "BBRHCJB", Historic, 9, Digits, No;
+    Bbrhcjb = "BBRHCJB", Historic, 9, Charset::Digits, No;
     /// Index, Tempo blue days, peak, Wh.
-    Bbrhpjb = "BBRHPJB", Historic, 9, Digits, No;
+    Bbrhpjb = "BBRHPJB", Historic, 9, Charset::Digits, No;
     /// Index, Tempo white days, off-peak, Wh.
-    Bbrhcjw = "BBRHCJW", Historic, 9, Digits, No;
+    Bbrhcjw = "BBRHCJW", Historic, 9, Charset::Digits, No;
     /// Index, Tempo white days, peak, Wh.
-    Bbrhpjw = "BBRHPJW", Historic, 9, Digits, No;
+    Bbrhpjw = "BBRHPJW", Historic, 9, Charset::Digits, No;
     /// Index, Tempo red days, off-peak, Wh.
-    Bbrhcjr = "BBRHCJR", Historic, 9, Digits, No;
+    Bbrhcjr = "BBRHCJR", Historic, 9, Charset::Digits, No;
     /// Index, Tempo red days, peak, Wh.
-    Bbrhpjr = "BBRHPJR", Historic, 9, Digits, No;
+    Bbrhpjr = "BBRHPJR", Historic, 9, Charset::Digits, No;
     /// EJP start notice, minutes (always `30`).
-    Pejp = "PEJP", Historic, 2, Digits, No;
+    Pejp = "PEJP", Historic, 2, Charset::Digits, No;
     /// Current tariff period (`TH..`, `HC..`, `HPJB`, …).
-    Ptec = "PTEC", Historic, 4, Printable, No;
+    Ptec = "PTEC", Historic, 4, Charset::OneOf(PERIOD_CODES), No;
     /// Tomorrow's Tempo colour (`----`, `BLEU`, `BLAN`, `ROUG`).
-    Demain = "DEMAIN", Historic, 4, Printable, No;
+    Demain = "DEMAIN", Historic, 4, Charset::OneOf(TOMORROW_CODES), No;
     /// Instantaneous current, single-phase, A.
-    Iinst = "IINST", Historic, 3, Digits, No;
+    Iinst = "IINST", Historic, 3, Charset::Digits, No;
     /// Instantaneous current, phase 1, A.
-    Iinst1 = "IINST1", Historic, 3, Digits, No;
+    Iinst1 = "IINST1", Historic, 3, Charset::Digits, No;
     /// Instantaneous current, phase 2, A.
-    Iinst2 = "IINST2", Historic, 3, Digits, No;
+    Iinst2 = "IINST2", Historic, 3, Charset::Digits, No;
     /// Instantaneous current, phase 3, A.
-    Iinst3 = "IINST3", Historic, 3, Digits, No;
+    Iinst3 = "IINST3", Historic, 3, Charset::Digits, No;
     /// Over-subscription warning (single-phase), A; sent only while overloaded.
-    Adps = "ADPS", Historic, 3, Digits, No;
+    Adps = "ADPS", Historic, 3, Charset::Digits, No;
     /// Over-current on phase 1, A; three-phase short frames only.
-    Adir1 = "ADIR1", Historic, 3, Digits, No;
+    Adir1 = "ADIR1", Historic, 3, Charset::Digits, No;
     /// Over-current on phase 2, A.
-    Adir2 = "ADIR2", Historic, 3, Digits, No;
+    Adir2 = "ADIR2", Historic, 3, Charset::Digits, No;
     /// Over-current on phase 3, A.
-    Adir3 = "ADIR3", Historic, 3, Digits, No;
+    Adir3 = "ADIR3", Historic, 3, Charset::Digits, No;
     /// Maximum current, single-phase, A.
-    Imax = "IMAX", Historic, 3, Digits, No;
+    Imax = "IMAX", Historic, 3, Charset::Digits, No;
     /// Maximum current, phase 1, A.
-    Imax1 = "IMAX1", Historic, 3, Digits, No;
+    Imax1 = "IMAX1", Historic, 3, Charset::Digits, No;
     /// Maximum current, phase 2, A.
-    Imax2 = "IMAX2", Historic, 3, Digits, No;
+    Imax2 = "IMAX2", Historic, 3, Charset::Digits, No;
     /// Maximum current, phase 3, A.
-    Imax3 = "IMAX3", Historic, 3, Digits, No;
+    Imax3 = "IMAX3", Historic, 3, Charset::Digits, No;
     /// Maximum three-phase power (Linky: yesterday's maximum apparent power, VA).
-    Pmax = "PMAX", Historic, 5, Digits, No;
+    Pmax = "PMAX", Historic, 5, Charset::Digits, No;
     /// Apparent power, VA.
-    Papp = "PAPP", Historic, 5, Digits, No;
+    Papp = "PAPP", Historic, 5, Charset::Digits, No;
     /// HP/HC schedule group.
-    Hhphc = "HHPHC", Historic, 1, Printable, No;
+    Hhphc = "HHPHC", Historic, 1, Charset::OneOf(SCHEDULE_CODES), No;
     /// Meter status word (reserved to the distributor).
-    Motdetat = "MOTDETAT", Historic, 6, Printable, No;
+    Motdetat = "MOTDETAT", Historic, 6, Charset::Hex, No;
     /// Phase presence bits (three-phase).
-    Ppot = "PPOT", Historic, 2, Hex, No;
+    Ppot = "PPOT", Historic, 2, Charset::Hex, No;
 
     // ---- standard mode (54E §6.2.2) ----
     /// Secondary meter address (serial number).
-    Adsc = "ADSC", Standard, 12, Digits, No;
+    Adsc = "ADSC", Standard, 12, Charset::Digits, No;
     /// TIC version.
-    Vtic = "VTIC", Standard, 2, Digits, No;
+    Vtic = "VTIC", Standard, 2, Charset::Digits, No;
     /// Current date and time (value empty, the horodate carries it).
-    Date = "DATE", Standard, 0, Digits, Yes;
+    Date = "DATE", Standard, 0, Charset::Digits, Yes;
     /// Supplier tariff calendar name.
-    Ngtf = "NGTF", Standard, 16, Printable, No;
+    Ngtf = "NGTF", Standard, 16, Charset::Printable, No;
     /// Current supplier tariff label.
-    Ltarf = "LTARF", Standard, 16, Printable, No;
+    Ltarf = "LTARF", Standard, 16, Charset::Printable, No;
     /// Total active energy drawn, Wh.
-    East = "EAST", Standard, 9, Digits, No;
+    East = "EAST", Standard, 9, Charset::Digits, No;
     /// Active energy drawn, supplier index 1, Wh.
-    Easf01 = "EASF01", Standard, 9, Digits, No;
+    Easf01 = "EASF01", Standard, 9, Charset::Digits, No;
     /// Supplier index 2, Wh.
-    Easf02 = "EASF02", Standard, 9, Digits, No;
+    Easf02 = "EASF02", Standard, 9, Charset::Digits, No;
     /// Supplier index 3, Wh.
-    Easf03 = "EASF03", Standard, 9, Digits, No;
+    Easf03 = "EASF03", Standard, 9, Charset::Digits, No;
     /// Supplier index 4, Wh.
-    Easf04 = "EASF04", Standard, 9, Digits, No;
+    Easf04 = "EASF04", Standard, 9, Charset::Digits, No;
     /// Supplier index 5, Wh.
-    Easf05 = "EASF05", Standard, 9, Digits, No;
+    Easf05 = "EASF05", Standard, 9, Charset::Digits, No;
     /// Supplier index 6, Wh.
-    Easf06 = "EASF06", Standard, 9, Digits, No;
+    Easf06 = "EASF06", Standard, 9, Charset::Digits, No;
     /// Supplier index 7, Wh.
-    Easf07 = "EASF07", Standard, 9, Digits, No;
+    Easf07 = "EASF07", Standard, 9, Charset::Digits, No;
     /// Supplier index 8, Wh.
-    Easf08 = "EASF08", Standard, 9, Digits, No;
+    Easf08 = "EASF08", Standard, 9, Charset::Digits, No;
     /// Supplier index 9, Wh.
-    Easf09 = "EASF09", Standard, 9, Digits, No;
+    Easf09 = "EASF09", Standard, 9, Charset::Digits, No;
     /// Supplier index 10, Wh.
-    Easf10 = "EASF10", Standard, 9, Digits, No;
+    Easf10 = "EASF10", Standard, 9, Charset::Digits, No;
     /// Active energy drawn, distributor index 1, Wh.
-    Easd01 = "EASD01", Standard, 9, Digits, No;
+    Easd01 = "EASD01", Standard, 9, Charset::Digits, No;
     /// Distributor index 2, Wh.
-    Easd02 = "EASD02", Standard, 9, Digits, No;
+    Easd02 = "EASD02", Standard, 9, Charset::Digits, No;
     /// Distributor index 3, Wh.
-    Easd03 = "EASD03", Standard, 9, Digits, No;
+    Easd03 = "EASD03", Standard, 9, Charset::Digits, No;
     /// Distributor index 4, Wh.
-    Easd04 = "EASD04", Standard, 9, Digits, No;
+    Easd04 = "EASD04", Standard, 9, Charset::Digits, No;
     /// Total active energy injected, Wh (producers).
-    Eait = "EAIT", Standard, 9, Digits, No;
+    Eait = "EAIT", Standard, 9, Charset::Digits, No;
     /// Total reactive energy, quadrant 1, varh.
-    Erq1 = "ERQ1", Standard, 9, Digits, No;
+    Erq1 = "ERQ1", Standard, 9, Charset::Digits, No;
     /// Total reactive energy, quadrant 2, varh.
-    Erq2 = "ERQ2", Standard, 9, Digits, No;
+    Erq2 = "ERQ2", Standard, 9, Charset::Digits, No;
     /// Total reactive energy, quadrant 3, varh.
-    Erq3 = "ERQ3", Standard, 9, Digits, No;
+    Erq3 = "ERQ3", Standard, 9, Charset::Digits, No;
     /// Total reactive energy, quadrant 4, varh.
-    Erq4 = "ERQ4", Standard, 9, Digits, No;
+    Erq4 = "ERQ4", Standard, 9, Charset::Digits, No;
     /// RMS current, phase 1, A.
-    Irms1 = "IRMS1", Standard, 3, Digits, No;
+    Irms1 = "IRMS1", Standard, 3, Charset::Digits, No;
     /// RMS current, phase 2, A.
-    Irms2 = "IRMS2", Standard, 3, Digits, No;
+    Irms2 = "IRMS2", Standard, 3, Charset::Digits, No;
     /// RMS current, phase 3, A.
-    Irms3 = "IRMS3", Standard, 3, Digits, No;
+    Irms3 = "IRMS3", Standard, 3, Charset::Digits, No;
     /// RMS voltage, phase 1, V.
-    Urms1 = "URMS1", Standard, 3, Digits, No;
+    Urms1 = "URMS1", Standard, 3, Charset::Digits, No;
     /// RMS voltage, phase 2, V.
-    Urms2 = "URMS2", Standard, 3, Digits, No;
+    Urms2 = "URMS2", Standard, 3, Charset::Digits, No;
     /// RMS voltage, phase 3, V.
-    Urms3 = "URMS3", Standard, 3, Digits, No;
+    Urms3 = "URMS3", Standard, 3, Charset::Digits, No;
     /// Reference (subscribed) apparent power, kVA.
-    Pref = "PREF", Standard, 2, Digits, No;
+    Pref = "PREF", Standard, 2, Charset::Digits, No;
     /// Cut-off apparent power, kVA.
-    Pcoup = "PCOUP", Standard, 2, Digits, No;
+    Pcoup = "PCOUP", Standard, 2, Charset::Digits, No;
     /// Instantaneous apparent power drawn, VA.
-    Sinsts = "SINSTS", Standard, 5, Digits, No;
+    Sinsts = "SINSTS", Standard, 5, Charset::Digits, No;
     /// Instantaneous apparent power drawn, phase 1, VA.
-    Sinsts1 = "SINSTS1", Standard, 5, Digits, No;
+    Sinsts1 = "SINSTS1", Standard, 5, Charset::Digits, No;
     /// Phase 2, VA.
-    Sinsts2 = "SINSTS2", Standard, 5, Digits, No;
+    Sinsts2 = "SINSTS2", Standard, 5, Charset::Digits, No;
     /// Phase 3, VA.
-    Sinsts3 = "SINSTS3", Standard, 5, Digits, No;
+    Sinsts3 = "SINSTS3", Standard, 5, Charset::Digits, No;
     /// Maximum apparent power drawn today, VA.
-    Smaxsn = "SMAXSN", Standard, 5, Digits, Yes;
+    Smaxsn = "SMAXSN", Standard, 5, Charset::Digits, Yes;
     /// Maximum today, phase 1, VA.
-    Smaxsn1 = "SMAXSN1", Standard, 5, Digits, Yes;
+    Smaxsn1 = "SMAXSN1", Standard, 5, Charset::Digits, Yes;
     /// Maximum today, phase 2, VA.
-    Smaxsn2 = "SMAXSN2", Standard, 5, Digits, Yes;
+    Smaxsn2 = "SMAXSN2", Standard, 5, Charset::Digits, Yes;
     /// Maximum today, phase 3, VA.
-    Smaxsn3 = "SMAXSN3", Standard, 5, Digits, Yes;
+    Smaxsn3 = "SMAXSN3", Standard, 5, Charset::Digits, Yes;
     /// Maximum apparent power drawn yesterday, VA.
-    SmaxsnYesterday = "SMAXSN-1", Standard, 5, Digits, Yes;
+    SmaxsnYesterday = "SMAXSN-1", Standard, 5, Charset::Digits, Yes;
     /// Maximum yesterday, phase 1, VA (a 9-character label).
-    Smaxsn1Yesterday = "SMAXSN1-1", Standard, 5, Digits, Yes;
+    Smaxsn1Yesterday = "SMAXSN1-1", Standard, 5, Charset::Digits, Yes;
     /// Maximum yesterday, phase 2, VA.
-    Smaxsn2Yesterday = "SMAXSN2-1", Standard, 5, Digits, Yes;
+    Smaxsn2Yesterday = "SMAXSN2-1", Standard, 5, Charset::Digits, Yes;
     /// Maximum yesterday, phase 3, VA.
-    Smaxsn3Yesterday = "SMAXSN3-1", Standard, 5, Digits, Yes;
+    Smaxsn3Yesterday = "SMAXSN3-1", Standard, 5, Charset::Digits, Yes;
     /// Instantaneous apparent power injected, VA.
-    Sinsti = "SINSTI", Standard, 5, Digits, No;
+    Sinsti = "SINSTI", Standard, 5, Charset::Digits, No;
     /// Maximum apparent power injected today, VA.
-    Smaxin = "SMAXIN", Standard, 5, Digits, Yes;
+    Smaxin = "SMAXIN", Standard, 5, Charset::Digits, Yes;
     /// Maximum apparent power injected yesterday, VA.
-    SmaxinYesterday = "SMAXIN-1", Standard, 5, Digits, Yes;
+    SmaxinYesterday = "SMAXIN-1", Standard, 5, Charset::Digits, Yes;
     /// Load-curve point n, active power drawn, W.
-    Ccasn = "CCASN", Standard, 5, Digits, Yes;
+    Ccasn = "CCASN", Standard, 5, Charset::Digits, Yes;
     /// Load-curve point n-1, active power drawn, W.
-    CcasnPrevious = "CCASN-1", Standard, 5, Digits, Yes;
+    CcasnPrevious = "CCASN-1", Standard, 5, Charset::Digits, Yes;
     /// Load-curve point n, active power injected, W.
-    Ccain = "CCAIN", Standard, 5, Digits, Yes;
+    Ccain = "CCAIN", Standard, 5, Charset::Digits, Yes;
     /// Load-curve point n-1, active power injected, W.
-    CcainPrevious = "CCAIN-1", Standard, 5, Digits, Yes;
+    CcainPrevious = "CCAIN-1", Standard, 5, Charset::Digits, Yes;
     /// Mean voltage over 10 minutes, phase 1, V.
-    Umoy1 = "UMOY1", Standard, 3, Digits, Yes;
+    Umoy1 = "UMOY1", Standard, 3, Charset::Digits, Yes;
     /// Mean voltage, phase 2, V.
-    Umoy2 = "UMOY2", Standard, 3, Digits, Yes;
+    Umoy2 = "UMOY2", Standard, 3, Charset::Digits, Yes;
     /// Mean voltage, phase 3, V.
-    Umoy3 = "UMOY3", Standard, 3, Digits, Yes;
+    Umoy3 = "UMOY3", Standard, 3, Charset::Digits, Yes;
     /// Status register, 8 hexadecimal digits.
-    Stge = "STGE", Standard, 8, Hex, No;
+    Stge = "STGE", Standard, 8, Charset::Hex, No;
     /// Mobile peak 1 start.
-    Dpm1 = "DPM1", Standard, 2, Digits, Yes;
+    Dpm1 = "DPM1", Standard, 2, Charset::Digits, Yes;
     /// Mobile peak 1 end.
-    Fpm1 = "FPM1", Standard, 2, Digits, Yes;
+    Fpm1 = "FPM1", Standard, 2, Charset::Digits, Yes;
     /// Mobile peak 2 start.
-    Dpm2 = "DPM2", Standard, 2, Digits, Yes;
+    Dpm2 = "DPM2", Standard, 2, Charset::Digits, Yes;
     /// Mobile peak 2 end.
-    Fpm2 = "FPM2", Standard, 2, Digits, Yes;
+    Fpm2 = "FPM2", Standard, 2, Charset::Digits, Yes;
     /// Mobile peak 3 start.
-    Dpm3 = "DPM3", Standard, 2, Digits, Yes;
+    Dpm3 = "DPM3", Standard, 2, Charset::Digits, Yes;
     /// Mobile peak 3 end.
-    Fpm3 = "FPM3", Standard, 2, Digits, Yes;
+    Fpm3 = "FPM3", Standard, 2, Charset::Digits, Yes;
     /// Short message.
-    Msg1 = "MSG1", Standard, 32, Printable, No;
+    Msg1 = "MSG1", Standard, 32, Charset::Printable, No;
     /// Ultra-short message.
-    Msg2 = "MSG2", Standard, 16, Printable, No;
+    Msg2 = "MSG2", Standard, 16, Charset::Printable, No;
     /// Delivery point identifier.
-    Prm = "PRM", Standard, 14, Digits, No;
+    Prm = "PRM", Standard, 14, Charset::Digits, No;
     /// Relay states, decimal 000-255.
-    Relais = "RELAIS", Standard, 3, Digits, No;
+    Relais = "RELAIS", Standard, 3, Charset::Digits, No;
     /// Current supplier tariff index number, 01-10.
-    Ntarf = "NTARF", Standard, 2, Digits, No;
+    Ntarf = "NTARF", Standard, 2, Charset::Digits, No;
     /// Today's supplier day-profile number.
-    Njourf = "NJOURF", Standard, 2, Digits, No;
+    Njourf = "NJOURF", Standard, 2, Charset::Digits, No;
     /// Tomorrow's supplier day-profile number.
-    NjourfTomorrow = "NJOURF+1", Standard, 2, Digits, No;
+    NjourfTomorrow = "NJOURF+1", Standard, 2, Charset::Digits, No;
     /// Tomorrow's supplier day profile.
-    PjourfTomorrow = "PJOURF+1", Standard, 98, Printable, No;
+    PjourfTomorrow = "PJOURF+1", Standard, 98, Charset::DayProfile, No;
     /// Next peak day profile.
-    Ppointe = "PPOINTE", Standard, 98, Printable, No;
+    Ppointe = "PPOINTE", Standard, 98, Charset::DayProfile, No;
 }
