@@ -7,7 +7,6 @@
 //! `LABEL HT [HORODATE HT] VALUE` (the value may be empty, as for `DATE`).
 
 use super::Mode;
-use super::checksum::checksum;
 use super::horodate;
 use super::label::{Charset, Horodated, Label};
 
@@ -68,8 +67,48 @@ pub struct ParsedGroup {
     pub value_end: usize,
 }
 
+/// Character classes, one bit each, so that one AND over a field tells which classes all of
+/// its bytes belong to.
+const DIGIT: u8 = 1;
+const HEX: u8 = 2;
+const PRINTABLE: u8 = 4;
+const LABEL_CHAR: u8 = 8;
+const ALL_CLASSES: u8 = DIGIT | HEX | PRINTABLE | LABEL_CHAR;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut c = 0;
+        if b.is_ascii_digit() {
+            c |= DIGIT | HEX;
+        }
+        if matches!(b, b'A'..=b'F') {
+            c |= HEX;
+        }
+        if b >= 0x20 && b <= 0x7E {
+            c |= PRINTABLE;
+        }
+        // Labels of both specifications use upper-case letters, digits, `+` and `-` only.
+        // Refusing anything else also catches the ±64 substitutions the checksum cannot see in
+        // a label (an upper-case letter becomes a control byte, a digit a lower-case letter).
+        if b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'_') {
+            c |= LABEL_CHAR;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
 /// Splits, checksums and shape-checks the content of one group (the bytes between LF and the
 /// terminator, already masked to 7 bits).
+///
+/// This runs for every group of the stream, so it is written as a few tight loops that the
+/// compiler vectorises (byte sum, separator search, class test) rather than one loop with
+/// branches per byte. The checksum is judged before the shape, so that line noise is reported
+/// as a checksum error.
 pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
     let len = content.len();
     if len < 3 {
@@ -81,28 +120,24 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
         b'\t' => Mode::Standard,
         _ => return Err(FormatError::NoSeparatorBeforeChecksum.into()),
     };
+    let sep = mode.separator();
+    let fields = &content[..len - 2];
     // Method 1 stops before the last separator, method 2 includes it.
-    let zone = match mode {
-        Mode::Historic => &content[..len - 2],
-        Mode::Standard => &content[..len - 1],
-    };
-    let expected = checksum(zone);
+    let sum = byte_sum(fields)
+        + match mode {
+            Mode::Historic => 0,
+            Mode::Standard => u32::from(sep),
+        };
+    let expected = checksum_of_sum(sum);
     if expected != found {
         return Err(GroupError::Checksum { expected, found });
     }
-    let fields = &content[..len - 2];
-    let sep = mode.separator();
+
     let label_end = fields
         .iter()
         .position(|&b| b == sep)
         .ok_or(FormatError::NoValue)?;
     let label_bytes = &fields[..label_end];
-    if label_bytes.is_empty()
-        || label_bytes.len() > MAX_LABEL_LEN
-        || !label_bytes.iter().all(|&b| is_label_char(b))
-    {
-        return Err(FormatError::BadLabel.into());
-    }
     let rest_start = label_end + 1;
     let (horodate, value_start) = match mode {
         Mode::Historic => (None, rest_start),
@@ -110,25 +145,38 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
             None => (None, rest_start),
             Some(i) => {
                 let h_end = rest_start + i;
-                if fields[h_end + 1..].contains(&b'\t') {
-                    return Err(FormatError::TooManyFields.into());
+                let horodate = &fields[rest_start..h_end];
+                if !horodate::is_well_formed(horodate) {
+                    return Err(if fields[h_end + 1..].contains(&b'\t') {
+                        FormatError::TooManyFields
+                    } else {
+                        FormatError::BadHorodate
+                    }
+                    .into());
                 }
                 (Some((rest_start, h_end)), h_end + 1)
             }
         },
     };
     let value = &fields[value_start..];
-    if let Some((start, end)) = horodate {
-        if !horodate::is_well_formed(&fields[start..end]) {
-            return Err(FormatError::BadHorodate.into());
-        }
-    }
     let label = Label::lookup(mode, label_bytes);
     match label {
+        // A known label is well formed by definition; only its value needs checking.
         Some(label) => check_known(label, horodate.is_some(), value)?,
         None => {
-            if !value.iter().all(|&b| is_printable(b)) {
-                return Err(FormatError::NonPrintableValue.into());
+            if label_bytes.is_empty()
+                || label_bytes.len() > MAX_LABEL_LEN
+                || class_of(label_bytes) & LABEL_CHAR == 0
+            {
+                return Err(FormatError::BadLabel.into());
+            }
+            if class_of(value) & PRINTABLE == 0 {
+                return Err(if value.contains(&b'\t') {
+                    FormatError::TooManyFields
+                } else {
+                    FormatError::NonPrintableValue
+                }
+                .into());
             }
         }
     }
@@ -140,6 +188,23 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
         value_start,
         value_end: fields.len(),
     })
+}
+
+/// Sum of the bytes (a plain loop the compiler vectorises).
+fn byte_sum(bytes: &[u8]) -> u32 {
+    bytes.iter().map(|&b| u32::from(b)).sum()
+}
+
+/// The classes every byte of `bytes` belongs to.
+fn class_of(bytes: &[u8]) -> u8 {
+    bytes
+        .iter()
+        .fold(ALL_CLASSES, |acc, &b| acc & CLASS[usize::from(b)])
+}
+
+/// The checksum character of a zone whose bytes add up to `sum` (see [`checksum`]).
+fn checksum_of_sum(sum: u32) -> u8 {
+    ((sum & 0x3F) as u8) + 0x20
 }
 
 /// Checks a known label's value width, character set and horodate presence.
@@ -159,10 +224,8 @@ fn check_known(label: Label, has_horodate: bool, value: &[u8]) -> Result<(), For
     }
     let ok = match spec.charset {
         Charset::Digits => value.iter().all(u8::is_ascii_digit),
-        Charset::Hex => value
-            .iter()
-            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b)),
-        Charset::Printable => value.iter().all(|&b| is_printable(b)),
+        Charset::Hex => class_of(value) & HEX != 0,
+        Charset::Printable => class_of(value) & PRINTABLE != 0,
         Charset::OneOf(codes) => codes.iter().any(|c| c.as_bytes() == value),
         Charset::TariffOption => match value {
             b"BASE" | b"HC.." | b"EJP." => true,
@@ -183,13 +246,6 @@ fn check_known(label: Label, has_horodate: bool, value: &[u8]) -> Result<(), For
     }
 }
 
-/// Labels of both specifications use upper-case letters, digits, `+` and `-` only. Refusing
-/// anything else also catches the ±64 substitutions the checksum cannot see in a label (an
-/// upper-case letter becomes a control byte, a digit a lower-case letter).
-fn is_label_char(b: u8) -> bool {
-    b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'_')
-}
-
 /// Printable ASCII, space included (54E §6.2.1.2).
 pub(crate) fn is_printable(b: u8) -> bool {
     (0x20..=0x7E).contains(&b)
@@ -198,6 +254,7 @@ pub(crate) fn is_printable(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tic::checksum::checksum;
 
     fn fields(content: &[u8]) -> (Mode, &str, Option<&str>, &str) {
         let p = parse(content)

@@ -93,15 +93,72 @@ macro_rules! labels {
 
             /// Finds a known label of `mode` by its name on the line.
             pub fn lookup(mode: Mode, name: &[u8]) -> Option<Label> {
-                let name = core::str::from_utf8(name).ok()?;
-                let label = match name {
-                    $( $name => Label::$variant, )*
-                    _ => return None,
-                };
-                (label.spec().mode == mode).then_some(label)
+                if name.len() > MAX_KNOWN_LEN {
+                    return None;
+                }
+                let key = pack(name);
+                let slot = HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)];
+                let label = *Label::ALL.get(usize::from(slot))?;
+                (pack(label.name().as_bytes()) == key && label.spec().mode == mode)
+                    .then_some(label)
             }
         }
     };
+}
+
+/// Slots of the label hash table (a power of two).
+const HASH_BITS: u32 = 12;
+
+/// Index of `key` in the hash table for a given multiplier.
+const fn hash(key: u128, multiplier: u64) -> usize {
+    let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    (folded.wrapping_mul(multiplier) >> (64 - HASH_BITS)) as usize
+}
+
+/// A collision-free hash table from packed label to `Label` index (`u8::MAX` = empty).
+struct HashTable {
+    multiplier: u64,
+    slots: [u8; 1 << HASH_BITS],
+}
+
+/// Built at compile time: odd multipliers are tried in turn until every known label gets a
+/// slot of its own, so a lookup is one multiply, one load and one comparison. Every group of
+/// the stream is looked up, which made this the decoder's most expensive step before.
+static HASH_TABLE: HashTable = {
+    let mut multiplier: u64 = 0x9E37_79B9_7F4A_7C15;
+    loop {
+        let mut slots = [u8::MAX; 1 << HASH_BITS];
+        let mut ok = true;
+        let mut i = 0;
+        while i < SPECS.len() {
+            let h = hash(pack(SPECS[i].name.as_bytes()), multiplier);
+            if slots[h] != u8::MAX {
+                ok = false;
+                break;
+            }
+            slots[h] = i as u8;
+            i += 1;
+        }
+        if ok {
+            break HashTable { multiplier, slots };
+        }
+        multiplier = multiplier.wrapping_add(0x2545_F491_4F6C_DD1E) | 1;
+    }
+};
+
+/// Longest known label (`SMAXSN1-1`).
+const MAX_KNOWN_LEN: usize = 9;
+
+/// A label packed big-endian into an integer: unique for labels of up to 16 bytes that contain
+/// no NUL, and cheap to hash and compare.
+const fn pack(name: &[u8]) -> u128 {
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < name.len() {
+        key = (key << 8) | name[i] as u128;
+        i += 1;
+    }
+    key
 }
 
 labels! {
@@ -318,4 +375,35 @@ labels! {
     PjourfTomorrow = "PJOURF+1", Standard, 98, Charset::DayProfile, No;
     /// Next peak day profile.
     Ppointe = "PPOINTE", Standard, 98, Charset::DayProfile, No;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_is_found_by_its_name_in_its_mode_only() {
+        for &label in Label::ALL {
+            let spec = label.spec();
+            assert_eq!(Label::lookup(spec.mode, spec.name.as_bytes()), Some(label));
+            let other = match spec.mode {
+                Mode::Historic => Mode::Standard,
+                Mode::Standard => Mode::Historic,
+            };
+            assert_eq!(Label::lookup(other, spec.name.as_bytes()), None);
+        }
+        assert_eq!(Label::lookup(Mode::Historic, b"PAP"), None);
+        assert_eq!(Label::lookup(Mode::Historic, b"PAPPP"), None);
+        assert_eq!(Label::lookup(Mode::Standard, b"SMAXSN1-12"), None);
+        assert_eq!(Label::lookup(Mode::Standard, b""), None);
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut keys: Vec<u128> = Label::ALL.iter().map(|l| pack(l.name().as_bytes())).collect();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), Label::ALL.len());
+        assert!(Label::ALL.len() < usize::from(u8::MAX));
+    }
 }

@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(s.tempo_tomorrow(), Some(TempoColor::Red));
         assert_eq!(s.mobile_peak_notice(), 1);
         assert_eq!(s.supplier_index(), 2);
-        assert!(s.overload() == false && s.cutoff_device() == CutoffDevice::Closed);
+        assert!(!s.overload() && s.cutoff_device() == CutoffDevice::Closed);
     }
 
     #[test]
