@@ -72,8 +72,12 @@ def queries(dashboard):
     for anno in dashboard.get("annotations", {}).get("list", []):
         if anno.get("builtIn"):
             continue  # Grafana's own annotation store, no PromQL
-        expr = anno.get("expr") or (anno.get("target") or {}).get("expr", "")
-        yield f"annotation {anno.get('name')!r}", expr, anno.get("datasource"), anno.get("step", "")
+        # Current Grafana keeps the query in `target`; older dashboards had `expr`/`step` at
+        # the top level, which Grafana migrates into `target` when it loads them.
+        target = anno.get("target") or {}
+        expr = target.get("expr") or anno.get("expr", "")
+        step = target.get("interval") or anno.get("step", "")
+        yield f"annotation {anno.get('name')!r}", expr, anno.get("datasource"), step
 
 
 def substitute(expr, values):
