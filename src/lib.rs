@@ -6,4 +6,6 @@
 
 pub mod cli;
 pub mod commands;
+pub mod meter;
+pub mod metrics;
 pub mod tic;

@@ -38,7 +38,11 @@ struct JsonGroup<'a> {
 pub fn summary_line(stats: &DecoderStats) -> String {
     format!(
         "frames={} checksum_errors={} format_errors={} size_errors={} interrupted={}",
-        stats.frames, stats.checksum_errors, stats.format_errors, stats.size_errors, stats.interrupted
+        stats.frames,
+        stats.checksum_errors,
+        stats.format_errors,
+        stats.size_errors,
+        stats.interrupted
     )
 }
 
@@ -124,7 +128,11 @@ fn write_table(out: &mut impl Write, index: u64, frame: &Frame<'_>) -> io::Resul
         } else {
             g.value.to_owned()
         };
-        let meaning = g.typed().ok().and_then(|t| describe(&t.reading)).unwrap_or_default();
+        let meaning = g
+            .typed()
+            .ok()
+            .and_then(|t| describe(&t.reading))
+            .unwrap_or_default();
         let line = format!(
             "  {:<9}  {:<13}  {:<20} {meaning}",
             g.name,
@@ -155,8 +163,14 @@ fn describe(reading: &Reading<'_>) -> Option<String> {
             if s.overload() { ", OVERLOAD" } else { "" },
             if s.producer() { ", producer" } else { "" }
         ),
-        Reading::Relays(r) => format!("closed: {:?}", (1..=8).filter(|&n| r.closed(n)).collect::<Vec<_>>()),
-        Reading::PhasePresence(p) => format!("absent: {:?}", (1..=3).filter(|&n| p.absent(n)).collect::<Vec<_>>()),
+        Reading::Relays(r) => format!(
+            "closed: {:?}",
+            (1..=8).filter(|&n| r.closed(n)).collect::<Vec<_>>()
+        ),
+        Reading::PhasePresence(p) => format!(
+            "absent: {:?}",
+            (1..=3).filter(|&n| p.absent(n)).collect::<Vec<_>>()
+        ),
         Reading::TariffIndex(i) => format!("supplier index {i}"),
         _ => return None,
     })
@@ -199,7 +213,10 @@ mod tests {
         let mut out = Vec::new();
         run(FRAME, &mut out, Output::Table).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("frame 1: historic mode, 2 groups\n"), "{text}");
+        assert!(
+            text.starts_with("frame 1: historic mode, 2 groups\n"),
+            "{text}"
+        );
         assert!(text.contains("1520 VA"), "{text}");
     }
 

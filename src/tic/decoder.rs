@@ -401,7 +401,11 @@ mod tests {
                 for at in 0..len {
                     let mut v = vec![b'\t'; len];
                     v[at] = framing;
-                    let expected = if IS_FRAMING[usize::from(framing)] { at } else { len };
+                    let expected = if IS_FRAMING[usize::from(framing)] {
+                        at
+                    } else {
+                        len
+                    };
                     assert_eq!(find_framing_byte(&v), expected, "{framing:#x} {len} {at}");
                 }
             }

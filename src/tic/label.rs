@@ -400,7 +400,10 @@ mod tests {
 
     #[test]
     fn names_are_unique() {
-        let mut keys: Vec<u128> = Label::ALL.iter().map(|l| pack(l.name().as_bytes())).collect();
+        let mut keys: Vec<u128> = Label::ALL
+            .iter()
+            .map(|l| pack(l.name().as_bytes()))
+            .collect();
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), Label::ALL.len());

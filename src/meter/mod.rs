@@ -1,0 +1,423 @@
+//! Meter semantics, independent of Prometheus: what the last frames said, which values are
+//! current, and the health of the source that reads the meter.
+//!
+//! [`Meter::apply`] takes one complete frame and a time stamp. The rules (docs/metrics.md,
+//! "Frame semantics"):
+//! - valid groups of a frame always update their value, even if other groups were dropped;
+//! - only a clean frame (no dropped group) says anything about absent groups: a group absent
+//!   from a clean long frame is forgotten, and ADPS/ADIRn (sent only while overloaded) go
+//!   back to zero;
+//! - a three-phase short frame (ADIRn, ADCO, IINST1-3) updates currents and overload only;
+//! - energy indexes pass the [plausibility] filter;
+//! - label values read from the line settle over a few frames ([`text::Settled`]).
+
+pub mod plausibility;
+pub mod text;
+
+use crate::tic::value::{TariffPeriod, decimal};
+use crate::tic::{DecoderStats, Frame, Horodate, Label, Mode, Stge};
+use plausibility::{EnergyFilter, Stamp, Verdict};
+use text::{Settled, ShortText};
+
+const LABELS: usize = Label::ALL.len();
+
+/// The energy counters the plausibility filter watches, in a fixed order.
+const ENERGY_LABELS: [Label; 31] = [
+    Label::Base,
+    Label::Hchc,
+    Label::Hchp,
+    Label::Ejphn,
+    Label::Ejphpm,
+    Label::Bbrhcjb,
+    Label::Bbrhpjb,
+    Label::Bbrhcjw,
+    Label::Bbrhpjw,
+    Label::Bbrhcjr,
+    Label::Bbrhpjr,
+    Label::East,
+    Label::Easf01,
+    Label::Easf02,
+    Label::Easf03,
+    Label::Easf04,
+    Label::Easf05,
+    Label::Easf06,
+    Label::Easf07,
+    Label::Easf08,
+    Label::Easf09,
+    Label::Easf10,
+    Label::Easd01,
+    Label::Easd02,
+    Label::Easd03,
+    Label::Easd04,
+    Label::Eait,
+    Label::Erq1,
+    Label::Erq2,
+    Label::Erq3,
+    Label::Erq4,
+];
+
+/// The historic index labels, whose sum is the total energy drawn.
+pub const HISTORIC_INDEXES: [Label; 11] = [
+    Label::Base,
+    Label::Hchc,
+    Label::Hchp,
+    Label::Ejphn,
+    Label::Ejphpm,
+    Label::Bbrhcjb,
+    Label::Bbrhpjb,
+    Label::Bbrhcjw,
+    Label::Bbrhpjw,
+    Label::Bbrhcjr,
+    Label::Bbrhpjr,
+];
+
+/// Labels a three-phase short frame may carry.
+const SHORT_FRAME_LABELS: [Label; 7] = [
+    Label::Adir1,
+    Label::Adir2,
+    Label::Adir3,
+    Label::Adco,
+    Label::Iinst1,
+    Label::Iinst2,
+    Label::Iinst3,
+];
+
+/// Cut-off power assumed until the meter says (36 kVA: the largest residential setting).
+const DEFAULT_MAX_POWER_VA: f64 = 36_000.0;
+
+/// Nominal voltage of the historic meters' rule ISOUSC × 200 V per phase.
+const HISTORIC_VOLTS_PER_AMPERE: f64 = 200.0;
+
+fn energy_slot(label: Label) -> Option<usize> {
+    ENERGY_LABELS.iter().position(|&l| l == label)
+}
+
+/// The last value of one label.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Slot {
+    /// Not in the last frame that could tell.
+    #[default]
+    Empty,
+    /// A decimal or hexadecimal number (STGE and PPOT as their bits).
+    Number(u64),
+    /// A code or short text as sent (PTEC, OPTARIF, DEMAIN…).
+    Text(ShortText),
+}
+
+/// Counters and state of the source that reads a meter.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Health {
+    /// The source is open (device present, TCP connected, replay running).
+    pub open: bool,
+    /// Re-opens after the source was lost.
+    pub reconnects: u64,
+    /// The decoder's counters (bytes, frames, errors) since the exporter started.
+    pub decoder: DecoderStats,
+    /// Values rejected by the plausibility filter.
+    pub implausible: u64,
+    /// Values that passed the decoder but not their typed parse (e.g. NTARF 00).
+    pub value_errors: u64,
+    /// The stream looks like it went through a tty in cooked mode.
+    pub cooked_tty: bool,
+    /// Host Unix time of the last complete frame.
+    pub last_frame: Option<f64>,
+}
+
+/// Everything known about one meter.
+#[derive(Clone, Debug)]
+pub struct Meter {
+    name: String,
+    pub health: Health,
+    mode: Option<Mode>,
+    three_phase: bool,
+    slots: [Slot; LABELS],
+    energy: [EnergyFilter; ENERGY_LABELS.len()],
+    serial: Settled,
+    tariff_option: Settled,
+    tariff_name: Settled,
+    period_name: Settled,
+    /// DATE as Unix time, and meter time minus host time when its frame ended.
+    meter_time: Option<(i64, f64)>,
+    overload: bool,
+    overload_events: u64,
+}
+
+impl Meter {
+    /// A meter with nothing read yet. `name` is the `meter` label.
+    pub fn new(name: impl Into<String>) -> Meter {
+        Meter {
+            name: name.into(),
+            health: Health::default(),
+            mode: None,
+            three_phase: false,
+            slots: [Slot::Empty; LABELS],
+            energy: [EnergyFilter::default(); ENERGY_LABELS.len()],
+            serial: Settled::default(),
+            tariff_option: Settled::default(),
+            tariff_name: Settled::default(),
+            period_name: Settled::default(),
+            meter_time: None,
+            overload: false,
+            overload_events: 0,
+        }
+    }
+
+    /// The `meter` label.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The mode of the last frame.
+    pub fn mode(&self) -> Option<Mode> {
+        self.mode
+    }
+
+    /// True once a three-phase group was seen.
+    pub fn three_phase(&self) -> bool {
+        self.three_phase
+    }
+
+    /// The last value of a label.
+    pub fn slot(&self, label: Label) -> Slot {
+        self.slots[label as usize]
+    }
+
+    /// The last value of a numeric label.
+    pub fn number(&self, label: Label) -> Option<u64> {
+        match self.slots[label as usize] {
+            Slot::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The last value of a text label, as sent.
+    pub fn text(&self, label: Label) -> Option<&str> {
+        match &self.slots[label as usize] {
+            Slot::Text(t) => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The settled serial number (ADCO / ADSC).
+    pub fn serial(&self) -> Option<&str> {
+        self.serial.get()
+    }
+
+    /// The settled tariff option (OPTARIF), historic mode.
+    pub fn tariff_option(&self) -> Option<&str> {
+        self.tariff_option.get()
+    }
+
+    /// The settled, trimmed supplier calendar name (NGTF), standard mode.
+    pub fn tariff_name(&self) -> Option<&str> {
+        self.tariff_name.get()
+    }
+
+    /// The settled, trimmed current tariff label (LTARF), standard mode.
+    pub fn period_name(&self) -> Option<&str> {
+        self.period_name.get()
+    }
+
+    /// DATE as Unix time and the meter clock's offset from the host clock, in seconds.
+    pub fn meter_time(&self) -> Option<(i64, f64)> {
+        self.meter_time
+    }
+
+    /// True while the meter signals an overload.
+    pub fn overload(&self) -> bool {
+        self.overload
+    }
+
+    /// Transitions of the overload signal from off to on.
+    pub fn overload_events(&self) -> u64 {
+        self.overload_events
+    }
+
+    /// True while the source is open and a frame arrived within `stale_after` seconds.
+    pub fn is_up(&self, now: f64, stale_after: f64) -> bool {
+        self.health.open
+            && self
+                .health
+                .last_frame
+                .is_some_and(|t| now - t <= stale_after)
+    }
+
+    /// The status register, in standard mode.
+    pub fn stge(&self) -> Option<Stge> {
+        self.number(Label::Stge).map(|n| Stge(n as u32))
+    }
+
+    /// The cut-off power used by the plausibility filter, in VA.
+    pub fn max_power_va(&self) -> f64 {
+        if let Some(kva) = self.number(Label::Pcoup).filter(|&k| k > 0) {
+            return kva as f64 * 1000.0;
+        }
+        if let Some(amps) = self.number(Label::Isousc).filter(|&a| a > 0) {
+            let phases = if self.three_phase { 3.0 } else { 1.0 };
+            return amps as f64 * HISTORIC_VOLTS_PER_AMPERE * phases;
+        }
+        DEFAULT_MAX_POWER_VA
+    }
+
+    /// Total active energy drawn: EAST, or the sum of the historic indexes.
+    pub fn energy_drawn_wh(&self) -> Option<u64> {
+        match self.mode? {
+            Mode::Standard => self.number(Label::East),
+            Mode::Historic => HISTORIC_INDEXES
+                .iter()
+                .filter_map(|&l| self.number(l))
+                .reduce(|a, b| a + b),
+        }
+    }
+
+    /// The tariff period now: the index label energy is counted on, and the period's name.
+    pub fn active_period(&self) -> Option<(Label, &str)> {
+        match self.mode? {
+            Mode::Historic => {
+                let ptec = self.text(Label::Ptec)?;
+                let period = TariffPeriod::parse(ptec)?;
+                Some((period.index_label(), ptec))
+            }
+            Mode::Standard => {
+                let n = self.number(Label::Ntarf)?;
+                let label = ENERGY_LABELS[12 + usize::try_from(n).ok()?.checked_sub(1)?];
+                Some((label, self.period_name().unwrap_or("")))
+            }
+        }
+    }
+
+    /// Takes in the decoder's counters after a read (they include every byte and error).
+    pub fn record_decoder(&mut self, stats: DecoderStats, cooked_tty: bool) {
+        self.health.decoder = stats;
+        self.health.cooked_tty = cooked_tty;
+    }
+
+    /// Applies one complete frame received at `at`.
+    pub fn apply(&mut self, frame: &Frame<'_>, at: Stamp) {
+        let mode = frame.mode();
+        if self.mode != Some(mode) {
+            // A meter switched between historic and standard mode: nothing carries over.
+            let name = std::mem::take(&mut self.name);
+            let health = self.health;
+            *self = Meter::new(name);
+            self.health = health;
+            self.mode = Some(mode);
+        }
+        let mut clean = frame.is_clean();
+        let short = mode == Mode::Historic
+            && frame
+                .groups()
+                .all(|g| g.label.is_some_and(|l| SHORT_FRAME_LABELS.contains(&l)));
+        let mut seen = [false; LABELS];
+        let max_power = self.max_power_va();
+        for group in frame.groups() {
+            let Some(label) = group.label else {
+                continue; // unknown labels are kept by the decoder but not exported
+            };
+            if let Err(()) = self.take(label, group.value, group.horodate, clean, max_power, at) {
+                self.health.value_errors += 1;
+                clean = false;
+                continue;
+            }
+            seen[label as usize] = true;
+        }
+        if clean {
+            let forget: &[Label] = if short {
+                &[Label::Adir1, Label::Adir2, Label::Adir3]
+            } else {
+                Label::ALL
+            };
+            for &label in forget {
+                if !seen[label as usize] {
+                    self.slots[label as usize] = Slot::Empty;
+                }
+            }
+            if !short {
+                let absent = |l: Label| !seen[l as usize];
+                if absent(Label::Date) {
+                    self.meter_time = None;
+                }
+                if mode == Mode::Standard {
+                    if absent(Label::Ngtf) {
+                        self.tariff_name.observe(ShortText::default());
+                    }
+                    if absent(Label::Ltarf) {
+                        self.period_name.observe(ShortText::default());
+                    }
+                }
+            }
+        }
+        let overload = match mode {
+            Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
+                .iter()
+                .any(|&l| self.number(l).is_some()),
+            Mode::Standard => self.stge().is_some_and(Stge::overload),
+        };
+        if overload && !self.overload {
+            self.overload_events += 1;
+        }
+        self.overload = overload;
+        self.health.last_frame = Some(at.host);
+    }
+
+    /// Stores one valid group. `Err` when its value does not parse as its label's type.
+    fn take(
+        &mut self,
+        label: Label,
+        value: &str,
+        horodate: Option<&str>,
+        clean: bool,
+        max_power: f64,
+        at: Stamp,
+    ) -> Result<(), ()> {
+        use Label::*;
+        let slot = match label {
+            Stge => Slot::Number(u64::from(crate::tic::Stge::parse(value).ok_or(())?.0)),
+            Ppot => Slot::Number(u64::from_str_radix(value, 16).map_err(|_| ())?),
+            Optarif | Ptec | Demain | Hhphc | Motdetat | Ngtf | Ltarf | Adco | Adsc | Prm
+            | Msg2 | Vtic => Slot::Text(ShortText::new(value)),
+            Date => {
+                let h = Horodate::parse(horodate.ok_or(())?.as_bytes()).map_err(|_| ())?;
+                let t = h.unix_time().map_err(|_| ())?;
+                self.meter_time = Some((t, t as f64 - at.host));
+                Slot::Empty
+            }
+            // Long texts and schedules are not exported.
+            Msg1 | PjourfTomorrow | Ppointe | Dpm1 | Dpm2 | Dpm3 | Fpm1 | Fpm2 | Fpm3 => {
+                Slot::Empty
+            }
+            _ => {
+                let n = decimal(value).ok_or(())?;
+                if let Some(i) = energy_slot(label) {
+                    match self.energy[i].offer(n, at, clean, max_power) {
+                        Verdict::Accepted | Verdict::Rebased => {}
+                        Verdict::Rejected => {
+                            self.health.implausible += 1;
+                            return Ok(()); // keep the last accepted value
+                        }
+                    }
+                }
+                if label == Ntarf && !(1..=10).contains(&n) {
+                    return Err(());
+                }
+                Slot::Number(n)
+            }
+        };
+        match label {
+            Adco | Adsc => self.serial.observe(ShortText::new(value)),
+            Optarif => self.tariff_option.observe(ShortText::new(value)),
+            Ngtf => self.tariff_name.observe(ShortText::new(value.trim())),
+            Ltarf => self.period_name.observe(ShortText::new(value.trim())),
+            Iinst1 | Iinst2 | Iinst3 | Imax1 | Imax2 | Imax3 | Ppot | Adir1 | Adir2 | Adir3
+            | Irms2 | Irms3 | Urms2 | Urms3 | Sinsts1 | Sinsts2 | Sinsts3 => {
+                self.three_phase = true
+            }
+            _ => {}
+        }
+        self.slots[label as usize] = slot;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

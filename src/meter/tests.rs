@@ -1,0 +1,285 @@
+//! Frame semantics of docs/metrics.md, one rule per test.
+
+use super::*;
+use crate::tic::FrameWriter;
+use crate::tic::encode::write_group;
+
+/// Builds one historic or standard frame from `(label, value)` pairs; a pair whose label
+/// starts with `!` is written with a wrong checksum (a dropped group).
+fn frame(mode: Mode, groups: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = FrameWriter::new(&mut out, mode);
+    let mut bad = Vec::new();
+    for (label, value) in groups {
+        if let Some(label) = label.strip_prefix('!') {
+            write_group(&mut bad, mode, label, None, value).unwrap();
+            // Corrupt the checksum character (second to last byte, before CR).
+            let n = bad.len();
+            bad[n - 2] = if bad[n - 2] == b'!' { b'"' } else { b'!' };
+            w.group("X", "1").unwrap(); // placeholder, replaced below
+        } else {
+            w.group(label, value).unwrap();
+        }
+    }
+    w.finish();
+    if !bad.is_empty() {
+        // Swap the placeholder for the corrupted group.
+        let placeholder = b"\nX 1 ";
+        let sep_placeholder = b"\nX\t1\t";
+        let needle: &[u8] = if mode == Mode::Historic {
+            placeholder
+        } else {
+            sep_placeholder
+        };
+        let at = out.windows(needle.len()).position(|w| w == needle).unwrap();
+        let end = at + out[at..].iter().position(|&b| b == b'\r').unwrap() + 1;
+        out.splice(at..end, bad);
+    }
+    out
+}
+
+struct Fixture {
+    meter: Meter,
+    decoder: crate::tic::Decoder,
+    t: f64,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let mut meter = Meter::new("m");
+        meter.health.open = true;
+        Fixture {
+            meter,
+            decoder: crate::tic::Decoder::new(),
+            t: 1000.0,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        let (meter, t) = (&mut self.meter, &mut self.t);
+        let mut n = 0;
+        self.decoder.feed(bytes, |f| {
+            *t += 2.0;
+            meter.apply(
+                f,
+                Stamp {
+                    host: *t,
+                    line: 0.0,
+                },
+            );
+            n += 1;
+        });
+        assert_eq!(n, 1, "one frame expected");
+    }
+}
+
+const MONO_HC: &[(&str, &str)] = &[
+    ("ADCO", "031762120162"),
+    ("OPTARIF", "HC.."),
+    ("ISOUSC", "45"),
+    ("HCHC", "001234567"),
+    ("HCHP", "007654321"),
+    ("PTEC", "HP.."),
+    ("IINST", "012"),
+    ("IMAX", "090"),
+    ("PAPP", "02800"),
+];
+
+fn with(
+    base: &[(&'static str, &'static str)],
+    extra: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
+    let mut v = base.to_vec();
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn adps_counts_one_overload_event_and_returns_to_zero_in_a_clean_frame() {
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    assert!(!f.meter.overload());
+    f.feed(&frame(Mode::Historic, &with(MONO_HC, &[("ADPS", "047")])));
+    f.feed(&frame(Mode::Historic, &with(MONO_HC, &[("ADPS", "049")])));
+    assert!(f.meter.overload());
+    assert_eq!(f.meter.number(Label::Adps), Some(49));
+    assert_eq!(f.meter.overload_events(), 1);
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    assert!(!f.meter.overload());
+    assert_eq!(f.meter.number(Label::Adps), None);
+    f.feed(&frame(Mode::Historic, &with(MONO_HC, &[("ADPS", "046")])));
+    assert_eq!(f.meter.overload_events(), 2);
+}
+
+#[test]
+fn absence_means_nothing_in_a_frame_with_a_bad_group() {
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, &with(MONO_HC, &[("ADPS", "047")])));
+    // ADPS absent, but PAPP was dropped: the frame cannot say the overload ended.
+    let mut groups = MONO_HC.to_vec();
+    groups[8] = ("!PAPP", "02810");
+    f.feed(&frame(Mode::Historic, &groups));
+    assert!(f.meter.overload());
+    assert_eq!(f.meter.number(Label::Adps), Some(47));
+    // The valid groups of that frame still applied.
+    assert_eq!(f.meter.number(Label::Iinst), Some(12));
+    assert_eq!(
+        f.meter.number(Label::Papp),
+        Some(2800),
+        "dropped value not applied"
+    );
+}
+
+#[test]
+fn a_group_absent_from_a_clean_long_frame_is_forgotten() {
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, &with(MONO_HC, &[("PEJP", "30")])));
+    assert_eq!(f.meter.number(Label::Pejp), Some(30));
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    assert_eq!(f.meter.number(Label::Pejp), None);
+}
+
+const TRI_LONG: &[(&str, &str)] = &[
+    ("ADCO", "021330274552"),
+    ("OPTARIF", "BASE"),
+    ("ISOUSC", "20"),
+    ("BASE", "073260524"),
+    ("PTEC", "TH.."),
+    ("IINST1", "004"),
+    ("IINST2", "011"),
+    ("IINST3", "002"),
+    ("PAPP", "03810"),
+    ("PPOT", "00"),
+];
+
+#[test]
+fn three_phase_short_frames_touch_only_currents_and_overload() {
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, TRI_LONG));
+    let short = [
+        ("ADIR2", "032"),
+        ("ADCO", "021330274552"),
+        ("IINST1", "004"),
+        ("IINST2", "032"),
+        ("IINST3", "002"),
+    ];
+    f.feed(&frame(Mode::Historic, &short));
+    assert!(f.meter.three_phase());
+    assert_eq!(f.meter.number(Label::Base), Some(73_260_524), "index kept");
+    assert_eq!(f.meter.number(Label::Papp), Some(3810), "power kept");
+    assert_eq!(f.meter.number(Label::Iinst2), Some(32));
+    assert_eq!(f.meter.number(Label::Adir2), Some(32));
+    assert!(f.meter.overload());
+    // Still short frames for a minute after the overrun: no ADIR any more.
+    f.feed(&frame(Mode::Historic, &short[1..]));
+    assert_eq!(f.meter.number(Label::Adir2), None);
+    assert!(!f.meter.overload());
+    assert_eq!(f.meter.number(Label::Base), Some(73_260_524));
+    assert_eq!(f.meter.overload_events(), 1);
+}
+
+#[test]
+fn an_implausible_index_is_rejected_and_counted() {
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    let mut jump = MONO_HC.to_vec();
+    jump[3] = ("HCHC", "091234567"); // +90 MWh in two seconds
+    f.feed(&frame(Mode::Historic, &jump));
+    assert_eq!(f.meter.number(Label::Hchc), Some(1_234_567));
+    assert_eq!(f.meter.health.implausible, 1);
+    let mut back = MONO_HC.to_vec();
+    back[4] = ("HCHP", "007654320"); // one Wh backwards
+    f.feed(&frame(Mode::Historic, &back));
+    assert_eq!(f.meter.number(Label::Hchp), Some(7_654_321));
+    assert_eq!(f.meter.health.implausible, 2);
+    assert_eq!(f.meter.energy_drawn_wh(), Some(8_888_888));
+}
+
+#[test]
+fn standard_overload_comes_from_stge_bit_7() {
+    let base = [
+        ("ADSC", "041876091249"),
+        ("SINSTS", "09500"),
+        ("NTARF", "02"),
+    ];
+    let mut f = Fixture::new();
+    f.feed(&frame(
+        Mode::Standard,
+        &with(&base, &[("STGE", "003A4401")]),
+    ));
+    assert!(!f.meter.overload());
+    f.feed(&frame(
+        Mode::Standard,
+        &with(&base, &[("STGE", "003A4481")]),
+    ));
+    assert!(f.meter.overload());
+    f.feed(&frame(
+        Mode::Standard,
+        &with(&base, &[("STGE", "003A4401")]),
+    ));
+    f.feed(&frame(
+        Mode::Standard,
+        &with(&base, &[("STGE", "003A4481")]),
+    ));
+    assert_eq!(f.meter.overload_events(), 2);
+    assert_eq!(f.meter.active_period().map(|(l, _)| l), Some(Label::Easf02));
+}
+
+#[test]
+fn a_value_that_does_not_parse_is_counted_and_blocks_forgetting() {
+    let mut f = Fixture::new();
+    f.feed(&frame(
+        Mode::Standard,
+        &[("SINSTS", "00100"), ("NTARF", "02"), ("IRMS1", "001")],
+    ));
+    f.feed(&frame(
+        Mode::Standard,
+        &[("SINSTS", "00200"), ("NTARF", "00")],
+    ));
+    assert_eq!(f.meter.health.value_errors, 1);
+    assert_eq!(f.meter.number(Label::Ntarf), Some(2));
+    assert_eq!(
+        f.meter.number(Label::Irms1),
+        Some(1),
+        "not forgotten: frame not clean"
+    );
+    assert_eq!(f.meter.number(Label::Sinsts), Some(200));
+}
+
+#[test]
+fn a_meter_switched_to_the_other_mode_starts_afresh() {
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    f.feed(&frame(
+        Mode::Standard,
+        &[("ADSC", "031762120162"), ("SINSTS", "00432")],
+    ));
+    assert_eq!(f.meter.mode(), Some(Mode::Standard));
+    assert_eq!(f.meter.number(Label::Hchc), None);
+    assert_eq!(f.meter.number(Label::Sinsts), Some(432));
+    assert_eq!(f.meter.health.last_frame, Some(1004.0));
+}
+
+#[test]
+fn freshness() {
+    let mut f = Fixture::new();
+    assert!(!f.meter.is_up(1000.0, 30.0), "no frame yet");
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    assert!(f.meter.is_up(1030.0, 30.0));
+    assert!(!f.meter.is_up(1032.1, 30.0));
+    f.meter.health.open = false;
+    assert!(!f.meter.is_up(1003.0, 30.0));
+}
+
+#[test]
+fn tariff_name_settles_before_it_changes() {
+    let mut f = Fixture::new();
+    let g = |ltarf| [("SINSTS", "00432"), ("LTARF", ltarf), ("NTARF", "01")];
+    f.feed(&frame(Mode::Standard, &g("  HEURE CREUSE  ")));
+    assert_eq!(f.meter.period_name(), Some("HEURE CREUSE"));
+    f.feed(&frame(Mode::Standard, &g("  HEURE PLEINE  ")));
+    f.feed(&frame(Mode::Standard, &g("  HEURE PLEINE  ")));
+    assert_eq!(f.meter.period_name(), Some("HEURE CREUSE"));
+    f.feed(&frame(Mode::Standard, &g("  HEURE PLEINE  ")));
+    assert_eq!(f.meter.period_name(), Some("HEURE PLEINE"));
+}

@@ -1,0 +1,117 @@
+//! Small inline strings and label values that must settle before they change.
+
+/// Text of at most 16 bytes stored inline, so that keeping the last value of a text group
+/// (tariff names, serial numbers, period codes) never allocates.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShortText {
+    len: u8,
+    bytes: [u8; 16],
+}
+
+impl ShortText {
+    /// Longest text kept; longer inputs are cut (no group the exporter keeps is longer).
+    pub const CAPACITY: usize = 16;
+
+    /// Copies `s` (cut at 16 bytes on a character boundary).
+    pub fn new(s: &str) -> ShortText {
+        let mut end = s.len().min(Self::CAPACITY);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
+        ShortText {
+            len: end as u8,
+            bytes,
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Built from a &str cut on a char boundary, so always valid.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+/// Consecutive identical observations needed before a label value taken from the line
+/// replaces the current one.
+pub const SETTLE_FRAMES: u8 = 3;
+
+/// A label value read from the line (serial number, tariff name) that only changes after it
+/// was seen the same [`SETTLE_FRAMES`] times in a row. A checksum-valid corruption would
+/// otherwise create a new Prometheus series; a real change (a new tariff period name) is only
+/// delayed by a few seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settled {
+    current: Option<ShortText>,
+    candidate: Option<(ShortText, u8)>,
+}
+
+impl Settled {
+    /// Records one observation from a frame.
+    pub fn observe(&mut self, value: ShortText) {
+        match self.current {
+            None => self.current = Some(value),
+            Some(current) if current == value => self.candidate = None,
+            Some(_) => {
+                let seen = match self.candidate {
+                    Some((c, n)) if c == value => n + 1,
+                    _ => 1,
+                };
+                if seen >= SETTLE_FRAMES {
+                    self.current = Some(value);
+                    self.candidate = None;
+                } else {
+                    self.candidate = Some((value, seen));
+                }
+            }
+        }
+    }
+
+    /// The settled value, if any was seen.
+    pub fn get(&self) -> Option<&str> {
+        self.current.as_ref().map(ShortText::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_keeps_sixteen_bytes() {
+        assert_eq!(
+            ShortText::new("  HEURE  PLEINE ").as_str(),
+            "  HEURE  PLEINE "
+        );
+        assert_eq!(
+            ShortText::new("0123456789abcdefXYZ").as_str(),
+            "0123456789abcdef"
+        );
+        assert_eq!(ShortText::new("").as_str(), "");
+    }
+
+    #[test]
+    fn settled_value_needs_three_identical_frames_to_change() {
+        let mut s = Settled::default();
+        s.observe(ShortText::new("HP"));
+        assert_eq!(s.get(), Some("HP"));
+        s.observe(ShortText::new("HC"));
+        s.observe(ShortText::new("HC"));
+        assert_eq!(s.get(), Some("HP"));
+        s.observe(ShortText::new("HC"));
+        assert_eq!(s.get(), Some("HC"));
+        // A one-off corruption never shows.
+        s.observe(ShortText::new("XC"));
+        s.observe(ShortText::new("HC"));
+        s.observe(ShortText::new("XC"));
+        s.observe(ShortText::new("XC"));
+        assert_eq!(s.get(), Some("HC"));
+    }
+}

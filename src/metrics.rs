@@ -1,0 +1,742 @@
+//! The one mapping from meter state to the metric names of docs/metrics.md.
+//!
+//! A scrape takes a [`Snapshot`] of every meter (each locked only long enough to copy it) and
+//! renders it with prometheus-client, as OpenMetrics 1.0 or Prometheus text 0.0.4. Families
+//! with no sample are left out entirely, and meter values are only rendered for meters that
+//! are up (the freshness rule): when a source goes stale its value series disappear, so
+//! Prometheus marks them stale instead of repeating old values, while health series stay.
+
+use std::fmt;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
+
+use crate::meter::{HISTORIC_INDEXES, Meter};
+use crate::tic::stge::TempoColor;
+use crate::tic::value::{PhasePresence, Relays, TariffPeriod};
+use crate::tic::{Label, Mode};
+
+/// The two exposition formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// OpenMetrics 1.0.0 text, what Prometheus asks for first.
+    OpenMetrics,
+    /// Prometheus text format 0.0.4, for `curl` and older scrapers.
+    Text,
+}
+
+impl Format {
+    /// The exact Content-Type of the format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Text => prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+        }
+    }
+}
+
+/// Copies of every meter taken at scrape time, with the time the scrape happened.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub meters: Vec<Meter>,
+    /// Host Unix time of the scrape, seconds.
+    pub now: f64,
+    /// `--stale-after`, seconds.
+    pub stale_after: f64,
+}
+
+impl Snapshot {
+    /// Renders the exposition text.
+    pub fn render(self, format: Format) -> String {
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(self));
+        let mut out = String::with_capacity(16 * 1024);
+        let result = match format {
+            Format::OpenMetrics => prometheus_client::encoding::text::encode(&mut out, &registry),
+            Format::Text => {
+                prometheus_client::encoding::prometheus_text::encode(&mut out, &registry)
+            }
+        };
+        // Writing into a String cannot fail; an error here would be a bug in the encoder.
+        debug_assert!(result.is_ok());
+        out
+    }
+}
+
+/// A sample value: integers print without a decimal point.
+#[derive(Clone, Copy)]
+enum V {
+    Int(i64),
+    Float(f64),
+    Count(u64),
+}
+
+fn int(n: u64) -> V {
+    V::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Encodes one family if it has at least one sample.
+fn family<'a, const N: usize>(
+    enc: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = ([(&'static str, &'a str); N], V)>,
+) -> fmt::Result {
+    let mut samples = samples.into_iter().peekable();
+    let Some((_, first)) = samples.peek() else {
+        return Ok(());
+    };
+    let metric_type = match first {
+        V::Count(_) => MetricType::Counter,
+        _ => MetricType::Gauge,
+    };
+    let mut metric = enc.encode_descriptor(name, help, None, metric_type)?;
+    for (labels, value) in samples {
+        let series = metric.encode_family(&labels)?;
+        match value {
+            V::Int(v) => ConstGauge::new(v).encode(series)?,
+            V::Float(v) => ConstGauge::new(v).encode(series)?,
+            V::Count(v) => ConstCounter::new(v).encode(series)?,
+        }
+    }
+    Ok(())
+}
+
+const PHASES: [&str; 3] = ["1", "2", "3"];
+
+/// `(label, phase)` pairs for per-phase values.
+fn per_phase<'m>(
+    m: &'m Meter,
+    labels: &'static [(Label, &'static str)],
+) -> impl Iterator<Item = ([(&'static str, &'m str); 2], V)> + 'm {
+    labels.iter().filter_map(move |&(label, phase)| {
+        m.number(label)
+            .map(|v| ([("meter", m.name()), ("phase", phase)], int(v)))
+    })
+}
+
+/// A single-series value of one meter, multiplied by `scale` (kVA fields are exported in VA).
+fn one(m: &Meter, label: Label, scale: u64) -> Option<([(&'static str, &str); 1], V)> {
+    m.number(label)
+        .map(|v| ([("meter", m.name())], int(v.saturating_mul(scale))))
+}
+
+fn tempo_name(c: Option<TempoColor>) -> &'static str {
+    c.map_or("unknown", TempoColor::as_str)
+}
+
+/// Today's and tomorrow's Tempo colours, when the meter is on a Tempo contract.
+fn tempo_colors(m: &Meter) -> Option<[&'static str; 2]> {
+    match m.mode()? {
+        Mode::Historic => {
+            let today = match TariffPeriod::parse(m.text(Label::Ptec)?)? {
+                TariffPeriod::Tempo { color, .. } => color,
+                _ => return None,
+            };
+            let tomorrow = match m.text(Label::Demain) {
+                Some("BLEU") => Some(TempoColor::Blue),
+                Some("BLAN") => Some(TempoColor::White),
+                Some("ROUG") => Some(TempoColor::Red),
+                _ => None,
+            };
+            Some([today.as_str(), tempo_name(tomorrow)])
+        }
+        Mode::Standard => {
+            let stge = m.stge()?;
+            // Colour 0 today is not allowed on a Tempo contract: no Tempo.
+            let today = stge.tempo_today()?;
+            Some([today.as_str(), tempo_name(stge.tempo_tomorrow())])
+        }
+    }
+}
+
+/// Mobile-peak notice and active stages (0-3).
+fn mobile_peak(m: &Meter) -> Option<[u64; 2]> {
+    match m.mode()? {
+        Mode::Standard => m.stge().map(|s| {
+            [
+                u64::from(s.mobile_peak_notice()),
+                u64::from(s.mobile_peak_active()),
+            ]
+        }),
+        Mode::Historic => {
+            let period = m.text(Label::Ptec).and_then(TariffPeriod::parse);
+            let ejp = m.tariff_option() == Some("EJP.")
+                || matches!(
+                    period,
+                    Some(TariffPeriod::EjpNormal | TariffPeriod::EjpMobilePeak)
+                );
+            ejp.then(|| {
+                [
+                    u64::from(m.number(Label::Pejp).is_some()),
+                    u64::from(period == Some(TariffPeriod::EjpMobilePeak)),
+                ]
+            })
+        }
+    }
+}
+
+impl Collector for Snapshot {
+    fn encode(&self, mut enc: DescriptorEncoder<'_>) -> fmt::Result {
+        let enc = &mut enc;
+        let fresh: Vec<&Meter> = self
+            .meters
+            .iter()
+            .filter(|m| m.is_up(self.now, self.stale_after))
+            .collect();
+        let fresh = &fresh;
+
+        // ---- meter values ----
+        family(
+            enc,
+            "teleinfo_index_wh",
+            "Energy index by tariff period (historic option index or EASFnn), Wh.",
+            fresh.iter().flat_map(|m| {
+                HISTORIC_INDEXES
+                    .iter()
+                    .chain(&[
+                        Label::Easf01,
+                        Label::Easf02,
+                        Label::Easf03,
+                        Label::Easf04,
+                        Label::Easf05,
+                        Label::Easf06,
+                        Label::Easf07,
+                        Label::Easf08,
+                        Label::Easf09,
+                        Label::Easf10,
+                    ])
+                    .filter_map(move |&l| {
+                        m.number(l)
+                            .map(|v| ([("meter", m.name()), ("period", l.name())], V::Count(v)))
+                    })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_distributor_index_wh",
+            "Energy index by distributor period (EASDnn), Wh.",
+            fresh.iter().flat_map(|m| {
+                [Label::Easd01, Label::Easd02, Label::Easd03, Label::Easd04]
+                    .into_iter()
+                    .filter_map(move |l| {
+                        m.number(l)
+                            .map(|v| ([("meter", m.name()), ("period", l.name())], V::Count(v)))
+                    })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_energy_drawn_wh",
+            "Total active energy drawn (EAST, or the sum of the historic indexes), Wh.",
+            fresh.iter().filter_map(|m| {
+                m.energy_drawn_wh()
+                    .map(|v| ([("meter", m.name())], V::Count(v)))
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_energy_injected_wh",
+            "Total active energy injected (EAIT, producers), Wh.",
+            fresh.iter().filter_map(|m| {
+                m.number(Label::Eait)
+                    .map(|v| ([("meter", m.name())], V::Count(v)))
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_reactive_energy_varh",
+            "Total reactive energy by quadrant (ERQ1-4, producers), varh.",
+            fresh.iter().flat_map(|m| {
+                [
+                    (Label::Erq1, "1"),
+                    (Label::Erq2, "2"),
+                    (Label::Erq3, "3"),
+                    (Label::Erq4, "4"),
+                ]
+                .into_iter()
+                .filter_map(move |(l, q)| {
+                    m.number(l)
+                        .map(|v| ([("meter", m.name()), ("quadrant", q)], V::Count(v)))
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_active_period",
+            "The tariff period now (=1): the index it feeds and its name (PTEC or LTARF).",
+            fresh.iter().filter_map(|m| {
+                m.active_period().map(|(index, name)| {
+                    (
+                        [
+                            ("meter", m.name()),
+                            ("period", index.name()),
+                            ("name", name),
+                        ],
+                        V::Int(1),
+                    )
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_papp_va",
+            "Apparent power drawn (PAPP or SINSTS), VA.",
+            fresh
+                .iter()
+                .filter_map(|m| one(m, Label::Papp, 1).or_else(|| one(m, Label::Sinsts, 1))),
+        )?;
+        family(
+            enc,
+            "teleinfo_phase_papp_va",
+            "Apparent power drawn per phase (SINSTS1-3), VA.",
+            fresh.iter().flat_map(|m| {
+                per_phase(
+                    m,
+                    &[
+                        (Label::Sinsts1, "1"),
+                        (Label::Sinsts2, "2"),
+                        (Label::Sinsts3, "3"),
+                    ],
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_injected_papp_va",
+            "Apparent power injected (SINSTI), VA.",
+            fresh.iter().filter_map(|m| one(m, Label::Sinsti, 1)),
+        )?;
+        family(
+            enc,
+            "teleinfo_iinst_amperes",
+            "RMS current per phase (IINST, IINST1-3, IRMS1-3), A.",
+            fresh.iter().flat_map(|m| {
+                per_phase(
+                    m,
+                    &[
+                        (Label::Iinst, "1"),
+                        (Label::Iinst1, "1"),
+                        (Label::Iinst2, "2"),
+                        (Label::Iinst3, "3"),
+                        (Label::Irms1, "1"),
+                        (Label::Irms2, "2"),
+                        (Label::Irms3, "3"),
+                    ],
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_imax_amperes",
+            "Maximum current per phase (IMAX, IMAX1-3; constant on Linky), A.",
+            fresh.iter().flat_map(|m| {
+                per_phase(
+                    m,
+                    &[
+                        (Label::Imax, "1"),
+                        (Label::Imax1, "1"),
+                        (Label::Imax2, "2"),
+                        (Label::Imax3, "3"),
+                    ],
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_voltage_volts",
+            "RMS voltage per phase (URMS1-3), V.",
+            fresh.iter().flat_map(|m| {
+                per_phase(
+                    m,
+                    &[
+                        (Label::Urms1, "1"),
+                        (Label::Urms2, "2"),
+                        (Label::Urms3, "3"),
+                    ],
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_average_voltage_volts",
+            "Mean voltage over 10 minutes per phase (UMOY1-3), V.",
+            fresh.iter().flat_map(|m| {
+                per_phase(
+                    m,
+                    &[
+                        (Label::Umoy1, "1"),
+                        (Label::Umoy2, "2"),
+                        (Label::Umoy3, "3"),
+                    ],
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_max_papp_va",
+            "Maximum apparent power drawn today or yesterday (SMAXSN, SMAXSN-1, PMAX), VA.",
+            fresh.iter().flat_map(|m| {
+                [
+                    (Label::Smaxsn, "today"),
+                    (Label::SmaxsnYesterday, "yesterday"),
+                    (Label::Pmax, "yesterday"),
+                ]
+                .into_iter()
+                .filter_map(move |(l, day)| {
+                    m.number(l)
+                        .map(|v| ([("meter", m.name()), ("day", day)], int(v)))
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_phase_max_papp_va",
+            "Maximum apparent power drawn per phase today or yesterday (SMAXSNn, SMAXSNn-1), VA.",
+            fresh.iter().flat_map(|m| {
+                [
+                    (Label::Smaxsn1, "1", "today"),
+                    (Label::Smaxsn2, "2", "today"),
+                    (Label::Smaxsn3, "3", "today"),
+                    (Label::Smaxsn1Yesterday, "1", "yesterday"),
+                    (Label::Smaxsn2Yesterday, "2", "yesterday"),
+                    (Label::Smaxsn3Yesterday, "3", "yesterday"),
+                ]
+                .into_iter()
+                .filter_map(move |(l, phase, day)| {
+                    m.number(l).map(|v| {
+                        (
+                            [("meter", m.name()), ("phase", phase), ("day", day)],
+                            int(v),
+                        )
+                    })
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_max_injected_papp_va",
+            "Maximum apparent power injected today or yesterday (SMAXIN, SMAXIN-1), VA.",
+            fresh.iter().flat_map(|m| {
+                [
+                    (Label::Smaxin, "today"),
+                    (Label::SmaxinYesterday, "yesterday"),
+                ]
+                .into_iter()
+                .filter_map(move |(l, day)| {
+                    m.number(l)
+                        .map(|v| ([("meter", m.name()), ("day", day)], int(v)))
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_load_curve_watts",
+            "Active power of the last two load-curve points (CCASN, CCASN-1, CCAIN, CCAIN-1), W.",
+            fresh.iter().flat_map(|m| {
+                [
+                    (Label::Ccasn, "drawn", "current"),
+                    (Label::CcasnPrevious, "drawn", "previous"),
+                    (Label::Ccain, "injected", "current"),
+                    (Label::CcainPrevious, "injected", "previous"),
+                ]
+                .into_iter()
+                .filter_map(move |(l, direction, point)| {
+                    m.number(l).map(|v| {
+                        (
+                            [
+                                ("meter", m.name()),
+                                ("direction", direction),
+                                ("point", point),
+                            ],
+                            int(v),
+                        )
+                    })
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_subscribed_current_amperes",
+            "Subscribed current (ISOUSC), A.",
+            fresh.iter().filter_map(|m| one(m, Label::Isousc, 1)),
+        )?;
+        family(
+            enc,
+            "teleinfo_reference_power_va",
+            "Reference (subscribed) apparent power (PREF × 1000), VA.",
+            fresh.iter().filter_map(|m| one(m, Label::Pref, 1000)),
+        )?;
+        family(
+            enc,
+            "teleinfo_cutoff_power_va",
+            "Cut-off apparent power (PCOUP × 1000), VA.",
+            fresh.iter().filter_map(|m| one(m, Label::Pcoup, 1000)),
+        )?;
+        family(
+            enc,
+            "teleinfo_phase_absent",
+            "1 when a phase is absent or below its reference voltage (PPOT, three-phase).",
+            fresh.iter().flat_map(|m| {
+                let bits = m.number(Label::Ppot).map(|b| PhasePresence(b as u8));
+                bits.into_iter().flat_map(move |p| {
+                    (1..=3u8).map(move |n| {
+                        (
+                            [("meter", m.name()), ("phase", PHASES[usize::from(n - 1)])],
+                            V::Int(i64::from(p.absent(n))),
+                        )
+                    })
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_meter_time_seconds",
+            "The meter's clock (DATE) as Unix time, seconds.",
+            fresh.iter().filter_map(|m| {
+                m.meter_time()
+                    .map(|(t, _)| ([("meter", m.name())], V::Int(t)))
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_meter_clock_offset_seconds",
+            "Meter clock minus host clock when the frame ended, seconds.",
+            fresh.iter().filter_map(|m| {
+                m.meter_time()
+                    .map(|(_, offset)| ([("meter", m.name())], V::Float(offset)))
+            }),
+        )?;
+
+        // ---- overload ----
+        family(
+            enc,
+            "teleinfo_adps_amperes",
+            "Current over the subscription (ADPS, ADIR1-3); 0 when the meter is not overloaded, A.",
+            fresh.iter().flat_map(|m| {
+                let labels: &[(Label, &str)] = match (m.mode(), m.three_phase()) {
+                    (Some(Mode::Historic), false) => &[(Label::Adps, "1")],
+                    (Some(Mode::Historic), true) => &[
+                        (Label::Adir1, "1"),
+                        (Label::Adir2, "2"),
+                        (Label::Adir3, "3"),
+                    ],
+                    _ => &[],
+                };
+                labels.iter().map(move |&(l, phase)| {
+                    (
+                        [("meter", m.name()), ("phase", phase)],
+                        int(m.number(l).unwrap_or(0)),
+                    )
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_overload",
+            "1 while the meter signals an overload (ADPS, ADIRn, or STGE bit 7).",
+            fresh
+                .iter()
+                .map(|m| ([("meter", m.name())], V::Int(i64::from(m.overload())))),
+        )?;
+        family(
+            enc,
+            "teleinfo_overload_events",
+            "Overload signal transitions from 0 to 1 (catches overloads shorter than a scrape).",
+            fresh
+                .iter()
+                .map(|m| ([("meter", m.name())], V::Count(m.overload_events()))),
+        )?;
+
+        // ---- status and calendar ----
+        family(
+            enc,
+            "teleinfo_status_flag",
+            "Status flags of the STGE register (0/1).",
+            fresh.iter().flat_map(|m| {
+                m.stge().into_iter().flat_map(move |s| {
+                    [
+                        ("dry_contact_open", s.dry_contact_open()),
+                        ("cover_open", s.cover_open()),
+                        ("overvoltage", s.overvoltage()),
+                        ("overload", s.overload()),
+                        ("producer", s.producer()),
+                        ("injecting", s.injecting()),
+                        ("clock_degraded", s.clock_degraded()),
+                    ]
+                    .map(|(flag, on)| {
+                        ([("meter", m.name()), ("flag", flag)], V::Int(i64::from(on)))
+                    })
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_cutoff_device_state",
+            "State of the cut-off device, STGE bits 1-3 (0 = closed).",
+            fresh.iter().filter_map(|m| {
+                m.stge().map(|s| {
+                    (
+                        [("meter", m.name())],
+                        V::Int(i64::from(s.cutoff_device_code())),
+                    )
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_tempo_color",
+            "Tempo colour of today and tomorrow (=1).",
+            fresh.iter().flat_map(|m| {
+                tempo_colors(m)
+                    .into_iter()
+                    .flat_map(move |[today, tomorrow]| {
+                        [("today", today), ("tomorrow", tomorrow)].map(|(day, color)| {
+                            (
+                                [("meter", m.name()), ("day", day), ("color", color)],
+                                V::Int(1),
+                            )
+                        })
+                    })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_mobile_peak",
+            "Mobile peak (EJP / PM1-3): notice and active stage, 0 = none.",
+            fresh.iter().flat_map(|m| {
+                mobile_peak(m)
+                    .into_iter()
+                    .flat_map(move |[notice, active]| {
+                        [("notice", notice), ("active", active)]
+                            .map(|(stage, v)| ([("meter", m.name()), ("stage", stage)], int(v)))
+                    })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_relay_closed",
+            "1 when relay n is closed (RELAIS; relay 1 is the dry contact).",
+            fresh.iter().flat_map(|m| {
+                let relays = m.number(Label::Relais).map(|r| Relays(r as u8));
+                relays.into_iter().flat_map(move |r| {
+                    const RELAYS: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "8"];
+                    (1..=8u8).map(move |n| {
+                        (
+                            [("meter", m.name()), ("relay", RELAYS[usize::from(n - 1)])],
+                            V::Int(i64::from(r.closed(n))),
+                        )
+                    })
+                })
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_meter_info",
+            "Meter identity (=1): serial number, TIC mode, tariff option and name, TIC version.",
+            fresh.iter().filter_map(|m| {
+                let mode = m.mode()?;
+                Some((
+                    [
+                        ("meter", m.name()),
+                        ("serial", m.serial().unwrap_or("")),
+                        ("mode", mode.as_str()),
+                        ("tariff_option", m.tariff_option().unwrap_or("")),
+                        ("tariff_name", m.tariff_name().unwrap_or("")),
+                        ("tic_version", m.text(Label::Vtic).unwrap_or("")),
+                    ],
+                    V::Int(1),
+                ))
+            }),
+        )?;
+
+        // ---- reading health: every meter, fresh or not ----
+        let all = &self.meters;
+        family(
+            enc,
+            "teleinfo_up",
+            "1 while the source is open and a valid frame arrived within --stale-after.",
+            all.iter().map(|m| {
+                (
+                    [("meter", m.name())],
+                    V::Int(i64::from(m.is_up(self.now, self.stale_after))),
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_last_frame_timestamp_seconds",
+            "Host Unix time of the last valid frame, seconds.",
+            all.iter().filter_map(|m| {
+                m.health
+                    .last_frame
+                    .map(|t| ([("meter", m.name())], V::Float(t)))
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_frames",
+            "Complete frames whose every group passed checksum and format checks.",
+            all.iter().map(|m| {
+                (
+                    [("meter", m.name())],
+                    V::Count(m.health.decoder.clean_frames),
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_checksum_errors",
+            "Groups with a bad checksum.",
+            all.iter().map(|m| {
+                (
+                    [("meter", m.name())],
+                    V::Count(m.health.decoder.checksum_errors),
+                )
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_frame_errors",
+            "Malformed groups, over-long groups or frames, interrupted frames, implausible values.",
+            all.iter().flat_map(|m| {
+                let h = &m.health;
+                [
+                    ("format", h.decoder.format_errors + h.value_errors),
+                    ("size", h.decoder.size_errors),
+                    ("interrupted", h.decoder.interrupted),
+                    ("implausible", h.implausible),
+                ]
+                .map(|(kind, n)| ([("meter", m.name()), ("kind", kind)], V::Count(n)))
+            }),
+        )?;
+        family(
+            enc,
+            "teleinfo_bytes",
+            "Bytes read from the source.",
+            all.iter()
+                .map(|m| ([("meter", m.name())], V::Count(m.health.decoder.bytes))),
+        )?;
+        family(
+            enc,
+            "teleinfo_source_reconnects",
+            "Re-opens after the source was lost.",
+            all.iter()
+                .map(|m| ([("meter", m.name())], V::Count(m.health.reconnects))),
+        )?;
+        family(
+            enc,
+            "teleinfo_exporter_build_info",
+            "Build information (=1).",
+            [([("version", env!("CARGO_PKG_VERSION"))], V::Int(1))],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,215 @@
+//! The metric mapping on the synthetic fixtures: exact expected exposition for each, in
+//! `tests/data/expected/` (reviewed line by line against the frames of the protocol digest).
+
+use super::*;
+use crate::meter::plausibility::Stamp;
+use crate::tic::Decoder;
+
+const T0: f64 = 1_700_000_000.0;
+
+/// A meter fed with the fixture files in order, one second per frame, source open.
+fn meter_from(files: &[&str]) -> Meter {
+    let mut meter = Meter::new("home");
+    meter.health.open = true;
+    let mut decoder = Decoder::new();
+    let mut t = T0;
+    for file in files {
+        let path = format!(
+            "{}/tests/data/synthetic/{file}.tic",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        decoder.feed(&bytes, |frame| {
+            t += 1.0;
+            meter.apply(frame, Stamp { host: t, line: 0.0 });
+        });
+        meter.record_decoder(decoder.stats(), false);
+    }
+    meter
+}
+
+fn render(meters: Vec<Meter>, now: f64, format: Format) -> String {
+    Snapshot {
+        meters,
+        now,
+        stale_after: 30.0,
+    }
+    .render(format)
+}
+
+fn expected(name: &str) -> String {
+    let path = format!("{}/tests/data/expected/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    text.replace("@VERSION@", env!("CARGO_PKG_VERSION"))
+}
+
+fn check(files: &[&str], expected_file: &str, format: Format) {
+    let got = render(vec![meter_from(files)], T0 + 10.0, format);
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        let path = format!(
+            "{}/tests/data/expected/{expected_file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::write(path, got.replace(env!("CARGO_PKG_VERSION"), "@VERSION@")).unwrap();
+        return;
+    }
+    let want = expected(expected_file);
+    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+        assert_eq!(g, w, "{expected_file}: line {}", i + 1);
+    }
+    assert_eq!(
+        got.lines().count(),
+        want.lines().count(),
+        "{expected_file}: line count"
+    );
+}
+
+#[test]
+fn historic_mono_base() {
+    check(
+        &["historic_mono_base"],
+        "historic_mono_base.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn historic_mono_hc() {
+    check(&["historic_mono_hc"], "historic_mono_hc.prom", Format::Text);
+}
+
+#[test]
+fn historic_tri_long_frame() {
+    check(
+        &["historic_tri_base"],
+        "historic_tri_base.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn historic_tri_short_frame_after_a_long_one() {
+    check(
+        &["historic_tri_base", "historic_tri_short"],
+        "historic_tri_base_then_short.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn historic_tri_interrupted_stream() {
+    check(
+        &["historic_tri_interrupted"],
+        "historic_tri_interrupted.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn standard_mono_hchp() {
+    check(
+        &["standard_mono_hchp"],
+        "standard_mono_hchp.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn standard_tri_tempo() {
+    check(
+        &["standard_tri_tempo"],
+        "standard_tri_tempo.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn standard_mono_producer() {
+    check(
+        &["standard_mono_producer"],
+        "standard_mono_producer.prom",
+        Format::Text,
+    );
+}
+
+#[test]
+fn openmetrics_format() {
+    check(
+        &["standard_mono_producer"],
+        "standard_mono_producer.openmetrics",
+        Format::OpenMetrics,
+    );
+}
+
+#[test]
+fn stale_meter_keeps_only_its_health_series() {
+    let text = render(
+        vec![meter_from(&["historic_mono_base"])],
+        T0 + 100.0,
+        Format::Text,
+    );
+    let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(samples.contains(&"teleinfo_up{meter=\"home\"} 0"), "{text}");
+    assert!(
+        samples.iter().all(|l| !l.starts_with("teleinfo_papp_va")),
+        "{text}"
+    );
+    assert!(
+        samples.iter().all(|l| !l.starts_with("teleinfo_index_wh")),
+        "{text}"
+    );
+    assert!(
+        samples.contains(&"teleinfo_frames_total{meter=\"home\"} 1"),
+        "{text}"
+    );
+    assert!(
+        samples.contains(&"teleinfo_last_frame_timestamp_seconds{meter=\"home\"} 1700000001.0"),
+        "{text}"
+    );
+}
+
+#[test]
+fn closed_source_is_down_even_with_a_recent_frame() {
+    let mut m = meter_from(&["historic_mono_base"]);
+    m.health.open = false;
+    let text = render(vec![m], T0 + 2.0, Format::Text);
+    assert!(text.contains("teleinfo_up{meter=\"home\"} 0\n"), "{text}");
+    assert!(!text.contains("teleinfo_papp_va"), "{text}");
+}
+
+#[test]
+fn several_meters_are_grouped_by_family() {
+    let mut a = meter_from(&["historic_mono_base"]);
+    let b = meter_from(&["standard_mono_producer"]);
+    a = {
+        let mut renamed = Meter::new("garage");
+        renamed.health = a.health;
+        let path = format!(
+            "{}/tests/data/synthetic/historic_mono_base.tic",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        Decoder::new().feed(&std::fs::read(path).unwrap(), |f| {
+            renamed.apply(
+                f,
+                Stamp {
+                    host: T0 + 1.0,
+                    line: 0.0,
+                },
+            )
+        });
+        renamed
+    };
+    let text = render(vec![a, b], T0 + 5.0, Format::Text);
+    let papp: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("teleinfo_papp_va{"))
+        .collect();
+    assert_eq!(
+        papp,
+        [
+            "teleinfo_papp_va{meter=\"garage\"} 1520",
+            "teleinfo_papp_va{meter=\"home\"} 0"
+        ]
+    );
+    assert_eq!(text.matches("# TYPE teleinfo_papp_va gauge").count(), 1);
+}
