@@ -1,11 +1,18 @@
 //! teleinfo-exporter: read the French electricity meter's tele-information output (TIC) and
 //! serve it to Prometheus.
 //!
-//! The crate is a library with a thin binary. [`tic`] is the protocol (pure, no I/O);
-//! [`commands`] holds the subcommands other than the server.
+//! The crate is a library with a thin binary. Data flows one way: a [`source`] reads bytes,
+//! the [`tic`] decoder turns them into frames, [`meter`] keeps each meter's state, and
+//! [`metrics`] renders that state when [`http`] is scraped. [`app`] wires them together.
 
+pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod config;
+pub mod http;
 pub mod meter;
 pub mod metrics;
+pub mod page;
+pub mod simulator;
+pub mod source;
 pub mod tic;

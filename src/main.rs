@@ -1,20 +1,66 @@
-//! The thin binary: parse the command line, run the chosen command, map errors to exit codes.
+//! The thin binary: parse the command line, run the chosen command, map errors to exit codes
+//! (2 for bad usage, 1 for a failure at run time).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::Parser;
-use teleinfo_exporter::cli::{Cli, Command, DecodeArgs};
+use anyhow::Context;
+use clap::{CommandFactory, Parser};
+use teleinfo_exporter::cli::{Cli, Command, DecodeArgs, ServeArgs};
 use teleinfo_exporter::commands::decode::{self, Output};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Decode(args)) => run_decode(args),
-        None => {
-            eprintln!("error: no command given; try --help");
-            ExitCode::from(2)
+        Some(Command::Serve(args)) => run_serve(args),
+        None => run_serve(cli.serve),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_level.map(|l| l.as_str()));
+    let config = match args.into_config() {
+        Ok(config) => config,
+        Err(e) => Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, e)
+            .exit(),
+    };
+    match serve(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
         }
     }
+}
+
+fn serve(config: teleinfo_exporter::config::Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(teleinfo_exporter::app::run(config));
+    // A blocking read on stdin would otherwise hold the process after shutdown.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(result?)
+}
+
+/// Logs go to stderr, without colours unless stderr is a terminal. `--log.level` wins over
+/// RUST_LOG, which wins over the default (info).
+fn init_logging(level: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match level {
+        Some(level) => EnvFilter::new(level),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
 }
 
 fn run_decode(args: DecodeArgs) -> ExitCode {

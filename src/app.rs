@@ -1,0 +1,93 @@
+//! The `serve` command: start one task per source and the HTTP server; stop on SIGTERM or
+//! SIGINT.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tracing::info;
+
+use crate::config::Config;
+use crate::http::{self, AppState, HttpOptions};
+use crate::meter::Meter;
+use crate::source::{self, RunOptions};
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("HTTP server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Binds the listen addresses (so that a port already in use fails at once), then serves.
+pub async fn run(config: Config) -> Result<(), RunError> {
+    let mut listeners = Vec::new();
+    for &addr in &config.listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| RunError::Listen { addr, source })?;
+        info!("listening on http://{}", listener.local_addr().unwrap_or(addr));
+        listeners.push(listener);
+    }
+    run_with(config, listeners, shutdown_signal()).await
+}
+
+/// Serves on already bound listeners until `shutdown` resolves (tests use this).
+pub async fn run_with(
+    config: Config,
+    listeners: Vec<TcpListener>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), RunError> {
+    let options = RunOptions {
+        read_timeout: config.read_timeout,
+        replay_speed: config.replay_speed,
+    };
+    let meters: Vec<_> = config
+        .sources
+        .iter()
+        .map(|s| Arc::new(Mutex::new(Meter::new(s.name.clone()))))
+        .collect();
+    for (source, meter) in config.sources.iter().zip(&meters) {
+        tokio::spawn(source::run(source.clone(), meter.clone(), options));
+    }
+    let state = Arc::new(AppState {
+        meters,
+        sources: config.sources.clone(),
+        stale_after: config.stale_after,
+    });
+    let http_options = HttpOptions {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+    };
+    http::serve(listeners, state, http_options, shutdown).await?;
+    info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (systemd, docker stop) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    info!("shutting down");
+}

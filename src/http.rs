@@ -1,0 +1,241 @@
+//! The HTTP server (hyper 1): `/metrics`, `/`, `/healthz`.
+//!
+//! Scrapes never touch a source: they copy the meters' current state and render it. The
+//! server caps concurrent connections, gives clients a bounded time to send their headers,
+//! and on shutdown lets requests in flight finish for up to a second.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc};
+use tracing::{debug, warn};
+
+use crate::config::SourceConfig;
+use crate::metrics::{Format, Snapshot};
+use crate::source::{SharedMeter, lock, unix_now};
+
+/// What the handlers read.
+pub struct AppState {
+    pub meters: Vec<SharedMeter>,
+    pub sources: Vec<SourceConfig>,
+    pub stale_after: Duration,
+}
+
+impl AppState {
+    /// Copies every meter, each locked only for the copy.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            meters: self.meters.iter().map(|m| lock(m).clone()).collect(),
+            now: unix_now(),
+            stale_after: self.stale_after.as_secs_f64(),
+        }
+    }
+}
+
+/// Server limits.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpOptions {
+    pub max_connections: usize,
+    pub header_timeout: Duration,
+}
+
+/// How long requests in flight may take to finish at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Picks the exposition format from an Accept header, by q-value: OpenMetrics when the client
+/// prefers it (Prometheus does), Prometheus text 0.0.4 otherwise.
+pub fn negotiate(accept: Option<&str>) -> Format {
+    let Some(accept) = accept else {
+        return Format::Text;
+    };
+    let mut best = (Format::Text, -1.0f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let mut q = 1.0f32;
+        let mut version = None;
+        for param in parts {
+            if let Some((k, v)) = param.split_once('=') {
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "q" => q = v.trim().parse().unwrap_or(0.0),
+                    "version" => version = Some(v.trim().to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        let format = match media.as_str() {
+            // We speak OpenMetrics 1.0.0; a client asking only for another version gets text.
+            "application/openmetrics-text"
+                if version.as_deref().is_none_or(|v| v.starts_with("1.")) =>
+            {
+                Format::OpenMetrics
+            }
+            "text/plain" | "text/*" | "*/*" => Format::Text,
+            _ => continue,
+        };
+        if q > best.1 || (q == best.1 && format == Format::OpenMetrics) {
+            best = (format, q);
+        }
+    }
+    if best.1 > 0.0 { best.0 } else { Format::Text }
+}
+
+fn response(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// Routes one request.
+pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>> {
+    let path = req.uri().path();
+    let known = matches!(path, "/metrics" | "/" | "/healthz");
+    if !known {
+        return response(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            "method not allowed: use GET or HEAD\n",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    match path {
+        "/metrics" => {
+            let accept = req
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok());
+            let format = negotiate(accept);
+            let body = state.snapshot().render(format);
+            response(StatusCode::OK, format.content_type(), body)
+        }
+        "/healthz" => response(StatusCode::OK, "text/plain; charset=utf-8", "ok\n"),
+        _ => response(
+            StatusCode::OK,
+            "text/html; charset=utf-8",
+            crate::page::index(&state.snapshot(), &state.sources),
+        ),
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets open requests finish for up to a second.
+pub async fn serve(
+    listeners: Vec<TcpListener>,
+    state: Arc<AppState>,
+    options: HttpOptions,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::channel::<TcpStream>(64);
+    let mut acceptors = Vec::new();
+    for listener in listeners {
+        let tx = tx.clone();
+        acceptors.push(tokio::spawn(async move {
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        if tx.send(stream).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        // Out of file descriptors, usually: back off instead of spinning.
+                        warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let permits = Arc::new(Semaphore::new(options.max_connections));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            stream = rx.recv() => {
+                let Some(stream) = stream else { break };
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    debug!("connection refused: {} connections open", options.max_connections);
+                    continue; // dropping the stream closes it at once
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let service = service_fn(move |req: Request<Incoming>| {
+                    let response = handle(&req, &state);
+                    async move { Ok::<_, Infallible>(response) }
+                });
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(options.header_timeout)
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        debug!("connection ended with an error: {e}");
+                    }
+                    drop(permit);
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    for a in acceptors {
+        a.abort();
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => debug!("closing connections still busy"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prometheus_gets_openmetrics() {
+        let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+        assert_eq!(negotiate(Some(prometheus)), Format::OpenMetrics);
+        assert_eq!(
+            negotiate(Some("application/openmetrics-text; version=1.0.0; charset=utf-8")),
+            Format::OpenMetrics
+        );
+    }
+
+    #[test]
+    fn others_get_text() {
+        assert_eq!(negotiate(None), Format::Text);
+        assert_eq!(negotiate(Some("*/*")), Format::Text);
+        assert_eq!(negotiate(Some("text/plain;version=0.0.4")), Format::Text);
+        assert_eq!(negotiate(Some("application/json")), Format::Text);
+        // Only an OpenMetrics version we do not speak.
+        assert_eq!(negotiate(Some("application/openmetrics-text;version=0.0.1")), Format::Text);
+        // Text preferred by q-value.
+        assert_eq!(
+            negotiate(Some("application/openmetrics-text;q=0.2,text/plain;q=0.9")),
+            Format::Text
+        );
+        assert_eq!(negotiate(Some("application/openmetrics-text;q=0")), Format::Text);
+    }
+}

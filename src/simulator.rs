@@ -1,0 +1,608 @@
+//! A simulated meter that writes real frames through `tic::encode`.
+//!
+//! Used by the `demo` sources, the tests and the load tools. Time is given by the caller (so
+//! tests are deterministic); the load follows a believable day: a base load and a fridge, a
+//! morning and an evening peak, a water heater during off-peak hours, appliances switched on
+//! at random, and now and then a burst above the subscription (ADPS in historic mode, ADIRn
+//! and short frames on a three-phase meter, STGE bit 7 in standard mode). Indexes grow with
+//! the power drawn; a producer injects a solar bell curve. Tariff periods follow the clock
+//! (off-peak 22:00–06:00) and Tempo colours follow the calendar.
+
+use crate::config::DemoKind;
+use crate::tic::{FrameWriter, Mode};
+
+/// A small deterministic PRNG (xorshift64*): enough for a simulation, no dependency.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// French local time of a Unix time: (offset seconds, summer, broken-down local time).
+/// Summer time runs from the last Sunday of March to the last Sunday of October, 01:00 UTC.
+pub fn paris_time(unix: i64) -> (i64, bool, Civil) {
+    let utc = Civil::from_unix(unix);
+    let last_sunday = |month: u8| {
+        let last = Civil::days_from_civil(utc.year, month, 31);
+        // 1970-01-01 was a Thursday: weekday 0 = Sunday is (days + 4) % 7.
+        last - (last + 4).rem_euclid(7)
+    };
+    let start = last_sunday(3) * 86_400 + 3600;
+    let end = last_sunday(10) * 86_400 + 3600;
+    let summer = unix >= start && unix < end;
+    let offset = if summer { 7200 } else { 3600 };
+    (offset, summer, Civil::from_unix(unix + offset))
+}
+
+/// A calendar date and time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+}
+
+impl Civil {
+    fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+        let (m, d) = (i64::from(month), i64::from(day));
+        let y = if m <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+    }
+
+    pub fn from_unix(unix: i64) -> Civil {
+        let days = unix.div_euclid(86_400);
+        let secs = unix.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Civil {
+            year,
+            month,
+            day,
+            hour: (secs / 3600) as u8,
+            minute: (secs % 3600 / 60) as u8,
+            second: (secs % 60) as u8,
+        }
+    }
+
+    fn hours(&self) -> f64 {
+        f64::from(self.hour) + f64::from(self.minute) / 60.0 + f64::from(self.second) / 3600.0
+    }
+
+    /// Days since 1970-01-01 of the date.
+    fn day_number(&self) -> i64 {
+        Self::days_from_civil(self.year, self.month, self.day)
+    }
+}
+
+/// `SYYMMDDhhmmss` for a Unix time (season E/H from the French calendar).
+pub fn horodate(unix: i64) -> String {
+    let (_, summer, t) = paris_time(unix);
+    format!(
+        "{}{:02}{:02}{:02}{:02}{:02}{:02}",
+        if summer { 'E' } else { 'H' },
+        t.year.rem_euclid(100),
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second
+    )
+}
+
+/// Tempo colour of a day, deterministic from the date: red only in winter on weekdays, white
+/// now and then, blue most days (about the real yearly split of 22 red, 43 white days).
+fn tempo_color(day_number: i64, month: u8) -> u8 {
+    let h = (day_number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58; // 0..63
+    let winter = matches!(month, 11 | 12 | 1 | 2 | 3);
+    let weekday = (day_number + 4).rem_euclid(7); // 0 = Sunday
+    if winter && weekday != 0 && weekday != 6 && h < 12 {
+        3
+    } else if weekday != 0 && h >= 56 {
+        2
+    } else {
+        1
+    }
+}
+
+
+/// The simulated meter.
+#[derive(Debug, Clone)]
+pub struct Simulator {
+    kind: DemoKind,
+    rng: Rng,
+    last: Option<f64>,
+    /// Energy per supplier index (Wh), fractional between frames.
+    index: [f64; 10],
+    injected: f64,
+    reactive: [f64; 4],
+    voltage: [f64; 3],
+    /// An appliance running: (extra VA, until).
+    appliance: Option<(f64, f64)>,
+    /// A burst above the subscription: until.
+    overload_until: f64,
+    next_overload: f64,
+    /// Three-phase historic: short frames are sent while overloaded and a minute after.
+    short_frames_until: f64,
+    short_count: u32,
+    /// Today's maximum apparent power drawn and injected, and when.
+    max_today: (u32, i64),
+    max_yesterday: (u32, i64),
+    max_injected_today: (u32, i64),
+    max_injected_yesterday: (u32, i64),
+    day: i64,
+    /// Load curve: running sum of active power over the current 30-minute period.
+    curve: CurveAccumulator,
+    last_papp: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+struct CurveAccumulator {
+    period_start: i64,
+    sum_drawn: f64,
+    sum_injected: f64,
+    seconds: f64,
+    points: [(i64, u32, u32); 2], // (end time, drawn W, injected W): current, previous
+}
+
+impl Simulator {
+    pub fn new(kind: DemoKind, seed: u64) -> Simulator {
+        let mut rng = Rng::new(seed);
+        let start = 1_000_000.0 + rng.unit() * 20_000_000.0;
+        Simulator {
+            kind,
+            last: None,
+            index: [start * 0.6, start * 0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            injected: if kind == DemoKind::Producer { start * 0.8 } else { 0.0 },
+            reactive: [start * 0.01, start * 0.002, start * 0.001, start * 0.005],
+            voltage: [232.0, 234.0, 231.0],
+            appliance: None,
+            overload_until: 0.0,
+            next_overload: 0.0,
+            short_frames_until: 0.0,
+            short_count: 0,
+            max_today: (0, 0),
+            max_yesterday: (0, 0),
+            max_injected_today: (0, 0),
+            max_injected_yesterday: (0, 0),
+            day: 0,
+            curve: CurveAccumulator::default(),
+            last_papp: 0,
+            rng,
+        }
+    }
+
+    /// The mode this meter sends.
+    pub fn mode(&self) -> Mode {
+        match self.kind {
+            DemoKind::Historic | DemoKind::HistoricTri => Mode::Historic,
+            _ => Mode::Standard,
+        }
+    }
+
+    /// Subscribed apparent power, VA.
+    fn subscription(&self) -> f64 {
+        match self.kind {
+            DemoKind::Historic => 9000.0,
+            DemoKind::HistoricTri | DemoKind::StandardTri => 12_000.0,
+            DemoKind::Standard => 9000.0,
+            DemoKind::Producer => 6000.0,
+        }
+    }
+
+    fn three_phase(&self) -> bool {
+        matches!(self.kind, DemoKind::HistoricTri | DemoKind::StandardTri)
+    }
+
+    /// Apparent power drawn at `t` (Unix seconds), VA.
+    fn load(&mut self, t: f64, hours: f64, off_peak: bool) -> f64 {
+        let bell = |center: f64, width: f64| (-((hours - center) / width).powi(2)).exp();
+        let fridge = if (t / 600.0) as i64 % 2 == 0 { 120.0 } else { 0.0 };
+        let daily = 1400.0 * bell(7.5, 0.8) + 700.0 * bell(12.5, 0.7) + 2100.0 * bell(19.8, 1.4);
+        let heater = if off_peak && (hours >= 23.0 || hours < 2.5) { 2200.0 } else { 0.0 };
+        if self.appliance.is_some_and(|(_, until)| t >= until) {
+            self.appliance = None;
+        }
+        if self.appliance.is_none() && self.rng.unit() < 0.01 {
+            let power = [2000.0, 1200.0, 2400.0, 800.0][(self.rng.next_u64() % 4) as usize];
+            self.appliance = Some((power, t + 60.0 + self.rng.unit() * 600.0));
+        }
+        let appliance = self.appliance.map_or(0.0, |(p, _)| p);
+        if self.next_overload == 0.0 {
+            self.next_overload = t + 120.0 + self.rng.unit() * 600.0;
+        }
+        if t >= self.next_overload {
+            self.overload_until = t + 15.0 + self.rng.unit() * 25.0;
+            self.next_overload = t + 900.0 + self.rng.unit() * 1800.0;
+        }
+        let burst = if t < self.overload_until { self.subscription() * 1.12 } else { 0.0 };
+        let jitter = 1.0 + (self.rng.unit() - 0.5) * 0.04;
+        let total = (250.0 + fridge + daily + heater + appliance) * jitter;
+        if burst > 0.0 { burst.max(total) } else { total.min(self.subscription() * 0.95) }
+    }
+
+    /// Solar production at `hours` (local), VA.
+    fn solar(&mut self, hours: f64, month: u8) -> f64 {
+        // Strongest in June, about half as strong in December.
+        let season = 1.0 - 0.5 * (f64::from(month) - 6.5).abs() / 5.5;
+        let day = ((hours - 6.5) / 14.0 * std::f64::consts::PI).sin().max(0.0);
+        let clouds = 0.75 + self.rng.unit() * 0.25;
+        3000.0 * season * day * clouds
+    }
+
+    /// Appends the next frame(s) at time `t` (Unix seconds) to `out`. A three-phase historic
+    /// meter may append an interrupted long frame (cut by EOT) before its first short frame.
+    pub fn next_frame(&mut self, t: f64, out: &mut Vec<u8>) {
+        let dt = self.last.map_or(0.0, |l| (t - l).clamp(0.0, 3600.0));
+        self.last = Some(t);
+        let unix = t as i64;
+        let (_, _, local) = paris_time(unix);
+        let hours = local.hours();
+        let off_peak = !(6.0..22.0).contains(&hours);
+        if local.day_number() != self.day {
+            self.day = local.day_number();
+            self.max_yesterday = self.max_today;
+            self.max_injected_yesterday = self.max_injected_today;
+            self.max_today = (0, unix);
+            self.max_injected_today = (0, unix);
+        }
+        let drawn_total = self.load(t, hours, off_peak);
+        let produced = if self.kind == DemoKind::Producer { self.solar(hours, local.month) } else { 0.0 };
+        let drawn = (drawn_total - produced).max(0.0);
+        let injected = (produced - drawn_total).max(0.0);
+        let color = tempo_color(local.day_number(), local.month);
+        let tomorrow = if hours >= 11.0 {
+            let (_, _, next) = paris_time(unix + 86_400);
+            tempo_color(next.day_number(), next.month)
+        } else {
+            0
+        };
+        // Energy goes to the index of the current period.
+        let supplier = match self.kind {
+            DemoKind::StandardTri => (usize::from(color) - 1) * 2 + usize::from(!off_peak),
+            DemoKind::Historic | DemoKind::Standard => usize::from(!off_peak),
+            DemoKind::HistoricTri | DemoKind::Producer => 0,
+        };
+        let cos_phi = 0.93;
+        self.index[supplier] += drawn * cos_phi * dt / 3600.0;
+        self.injected += injected * dt / 3600.0;
+        self.reactive[0] += drawn * 0.3 * dt / 3600.0;
+        self.reactive[3] += injected * 0.1 * dt / 3600.0;
+        for v in &mut self.voltage {
+            *v = (*v + (self.rng.unit() - 0.5) * 1.5).clamp(225.0, 245.0);
+        }
+        let papp = (drawn / 10.0).round() as u32 * 10;
+        let inj_va = injected.round() as u32;
+        if papp > self.max_today.0 {
+            self.max_today = (papp, unix);
+        }
+        if inj_va > self.max_injected_today.0 {
+            self.max_injected_today = (inj_va, unix);
+        }
+        self.curve.add(unix, drawn * cos_phi, injected, dt);
+        self.last_papp = papp;
+        let overloaded = t < self.overload_until;
+        let state = FrameState {
+            unix,
+            off_peak,
+            color,
+            tomorrow,
+            supplier,
+            papp,
+            injected: inj_va,
+            overloaded,
+        };
+        match self.kind {
+            DemoKind::Historic => self.historic_mono(&state, out),
+            DemoKind::HistoricTri => self.historic_tri(&state, t, out),
+            _ => self.standard(&state, out),
+        }
+    }
+
+    fn phase_split(&self) -> [f64; 3] {
+        if self.three_phase() { [0.45, 0.2, 0.35] } else { [1.0, 0.0, 0.0] }
+    }
+
+    fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) {
+        let amps = (f64::from(s.papp) / self.voltage[0]).round() as u32;
+        let mut w = FrameWriter::new(out, Mode::Historic);
+        let groups = [
+            ("ADCO", "031762120162".to_owned()),
+            ("OPTARIF", "HC..".to_owned()),
+            ("ISOUSC", "45".to_owned()),
+            ("HCHC", format!("{:09}", self.index[0] as u64 % 1_000_000_000)),
+            ("HCHP", format!("{:09}", self.index[1] as u64 % 1_000_000_000)),
+            ("PTEC", if s.off_peak { "HC.." } else { "HP.." }.to_owned()),
+            ("IINST", format!("{:03}", amps.min(999))),
+        ];
+        for (label, value) in &groups {
+            let _ = w.group(label, value);
+        }
+        if s.overloaded {
+            let _ = w.group("ADPS", &format!("{:03}", amps.min(999)));
+        }
+        for (label, value) in [
+            ("IMAX", "090".to_owned()),
+            ("PAPP", format!("{:05}", s.papp.min(99_999))),
+            ("HHPHC", "A".to_owned()),
+            ("MOTDETAT", "000000".to_owned()),
+        ] {
+            let _ = w.group(label, &value);
+        }
+        w.finish();
+    }
+
+    fn tri_currents(&self, papp: u32) -> [u32; 3] {
+        let split = self.phase_split();
+        [0, 1, 2].map(|i| (f64::from(papp) * split[i] / self.voltage[i]).round() as u32)
+    }
+
+    fn historic_tri(&mut self, s: &FrameState, t: f64, out: &mut Vec<u8>) {
+        let amps = self.tri_currents(s.papp);
+        let setting = 20; // ISOUSC per phase
+        let over: Vec<usize> = (0..3).filter(|&i| amps[i] > setting).collect();
+        if !over.is_empty() {
+            if t >= self.short_frames_until {
+                // The overrun starts: the long frame in progress is cut by EOT.
+                let mut cut = FrameWriter::new(out, Mode::Historic);
+                let _ = cut.group("ADCO", "021330274552");
+                let _ = cut.group("OPTARIF", "BASE");
+                out.push(crate::tic::control::EOT);
+                self.short_count = 0;
+            }
+            self.short_frames_until = t + 60.0;
+        }
+        // 20 short frames, then one long frame, while overloaded and one minute after.
+        if t < self.short_frames_until && self.short_count < 20 {
+            self.short_count += 1;
+            let mut w = FrameWriter::new(out, Mode::Historic);
+            for &i in &over {
+                let _ = w.group(["ADIR1", "ADIR2", "ADIR3"][i], &format!("{:03}", amps[i].min(999)));
+            }
+            let _ = w.group("ADCO", "021330274552");
+            for (i, label) in ["IINST1", "IINST2", "IINST3"].iter().enumerate() {
+                let _ = w.group(label, &format!("{:03}", amps[i].min(999)));
+            }
+            w.finish();
+            return;
+        }
+        self.short_count = 0;
+        let mut w = FrameWriter::new(out, Mode::Historic);
+        let pmax = self.max_yesterday.0.max(1000);
+        let groups = [
+            ("ADCO", "021330274552".to_owned()),
+            ("OPTARIF", "BASE".to_owned()),
+            ("ISOUSC", format!("{setting:02}")),
+            ("BASE", format!("{:09}", self.index[0] as u64 % 1_000_000_000)),
+            ("PTEC", "TH..".to_owned()),
+            ("IINST1", format!("{:03}", amps[0].min(999))),
+            ("IINST2", format!("{:03}", amps[1].min(999))),
+            ("IINST3", format!("{:03}", amps[2].min(999))),
+            ("IMAX1", "060".to_owned()),
+            ("IMAX2", "060".to_owned()),
+            ("IMAX3", "060".to_owned()),
+            ("PMAX", format!("{:05}", pmax.min(99_999))),
+            ("PAPP", format!("{:05}", s.papp.min(99_999))),
+            ("HHPHC", "A".to_owned()),
+            ("MOTDETAT", "000000".to_owned()),
+            ("PPOT", "00".to_owned()),
+        ];
+        for (label, value) in &groups {
+            let _ = w.group(label, value);
+        }
+        w.finish();
+    }
+
+    fn standard(&mut self, s: &FrameState, out: &mut Vec<u8>) {
+        let three = self.three_phase();
+        let producer = self.kind == DemoKind::Producer;
+        let tempo = self.kind == DemoKind::StandardTri;
+        let now = horodate(s.unix);
+        let (serial, prm, ngtf, ltarf) = match self.kind {
+            DemoKind::StandardTri => (
+                "022176055084",
+                "30001234567890",
+                "     TEMPO      ",
+                match (s.color, s.off_peak) {
+                    (3, false) => "    HP  ROUGE   ",
+                    (3, true) => "    HC  ROUGE   ",
+                    (2, false) => "    HP  BLANC   ",
+                    (2, true) => "    HC  BLANC   ",
+                    (_, false) => "    HP  BLEU    ",
+                    (_, true) => "    HC  BLEU    ",
+                },
+            ),
+            DemoKind::Producer => ("041662343035", "09876543210987", "   PRODUCTEUR   ", " INDEX NON CONSO"),
+            _ => (
+                "041876091249",
+                "01332272002530",
+                "H PLEINE/CREUSE ",
+                if s.off_peak { " HEURE  CREUSE  " } else { "  HEURE  PLEINE " },
+            ),
+        };
+        let ntarf = s.supplier + 1;
+        let hc_relay = s.off_peak && !producer;
+        let mut stge: u32 = 0x003A_0000; // standard TIC, Euridis secured, CPL new/locked
+        stge |= u32::from(!hc_relay); // dry contact open except for the off-peak water heater
+        stge |= u32::from(s.overloaded) << 7;
+        stge |= u32::from(producer) << 8;
+        stge |= u32::from(s.injected > 0) << 9;
+        stge |= (ntarf as u32 - 1) << 10;
+        stge |= u32::from(s.supplier % 2 == 1 && !tempo) << 14;
+        if tempo {
+            stge |= u32::from(s.color) << 24;
+            stge |= u32::from(s.tomorrow) << 26;
+        }
+        let total: f64 = self.index.iter().sum();
+        let wh = |x: f64| format!("{:09}", x as u64 % 1_000_000_000);
+        let volts = self.voltage.map(|v| v.round() as u32);
+        let amps = self.tri_currents(s.papp);
+        let split = self.phase_split();
+        let (curve_now, curve_prev) = (self.curve.points[0], self.curve.points[1]);
+        let ten_min = s.unix - s.unix.rem_euclid(600);
+        let mut w = FrameWriter::new(out, Mode::Standard);
+        let _ = w.group("ADSC", serial);
+        let _ = w.group("VTIC", "02");
+        let _ = w.horodated("DATE", &now, "");
+        let _ = w.group("NGTF", ngtf);
+        let _ = w.group("LTARF", ltarf);
+        let _ = w.group("EAST", &wh(total));
+        for (i, e) in self.index.iter().enumerate() {
+            let _ = w.group(&format!("EASF{:02}", i + 1), &wh(*e));
+        }
+        // Distributor indexes: off-peak and peak hours, winter and summer folded together.
+        let hc: f64 = self.index.iter().step_by(2).sum();
+        let _ = w.group("EASD01", &wh(hc));
+        let _ = w.group("EASD02", &wh(total - hc));
+        let _ = w.group("EASD03", &wh(0.0));
+        let _ = w.group("EASD04", &wh(0.0));
+        if producer {
+            let _ = w.group("EAIT", &wh(self.injected));
+            for (i, q) in self.reactive.iter().enumerate() {
+                let _ = w.group(&format!("ERQ{}", i + 1), &wh(*q));
+            }
+        }
+        let phases = if three { 3 } else { 1 };
+        for i in 0..phases {
+            let _ = w.group(&format!("IRMS{}", i + 1), &format!("{:03}", amps[i].min(999)));
+        }
+        for (i, v) in volts.iter().enumerate().take(phases) {
+            let _ = w.group(&format!("URMS{}", i + 1), &format!("{v:03}"));
+        }
+        let pref = (self.subscription() / 1000.0) as u32;
+        let _ = w.group("PREF", &format!("{pref:02}"));
+        let _ = w.group("PCOUP", &format!("{pref:02}"));
+        let _ = w.group("SINSTS", &format!("{:05}", s.papp.min(99_999)));
+        if three {
+            for (i, share) in split.iter().enumerate() {
+                let va = (f64::from(s.papp) * share) as u32;
+                let _ = w.group(&format!("SINSTS{}", i + 1), &format!("{:05}", va.min(99_999)));
+            }
+        }
+        let _ = w.horodated("SMAXSN", &horodate(self.max_today.1), &format!("{:05}", self.max_today.0.min(99_999)));
+        if three {
+            for (i, share) in split.iter().enumerate() {
+                let va = (f64::from(self.max_today.0) * share) as u32;
+                let _ = w.horodated(&format!("SMAXSN{}", i + 1), &horodate(self.max_today.1), &format!("{:05}", va.min(99_999)));
+            }
+        }
+        let _ = w.horodated("SMAXSN-1", &horodate(self.max_yesterday.1), &format!("{:05}", self.max_yesterday.0.min(99_999)));
+        if three {
+            for (i, share) in split.iter().enumerate() {
+                let va = (f64::from(self.max_yesterday.0) * share) as u32;
+                let _ = w.horodated(&format!("SMAXSN{}-1", i + 1), &horodate(self.max_yesterday.1), &format!("{:05}", va.min(99_999)));
+            }
+        }
+        if producer {
+            let _ = w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)));
+            let _ = w.horodated("SMAXIN", &horodate(self.max_injected_today.1), &format!("{:05}", self.max_injected_today.0.min(99_999)));
+            let _ = w.horodated("SMAXIN-1", &horodate(self.max_injected_yesterday.1), &format!("{:05}", self.max_injected_yesterday.0.min(99_999)));
+        }
+        if curve_now.0 > 0 {
+            let _ = w.horodated("CCASN", &horodate(curve_now.0), &format!("{:05}", curve_now.1.min(99_999)));
+            if curve_prev.0 > 0 {
+                let _ = w.horodated("CCASN-1", &horodate(curve_prev.0), &format!("{:05}", curve_prev.1.min(99_999)));
+            }
+            if producer {
+                let _ = w.horodated("CCAIN", &horodate(curve_now.0), &format!("{:05}", curve_now.2.min(99_999)));
+                if curve_prev.0 > 0 {
+                    let _ = w.horodated("CCAIN-1", &horodate(curve_prev.0), &format!("{:05}", curve_prev.2.min(99_999)));
+                }
+            }
+        }
+        for (i, v) in volts.iter().enumerate().take(phases) {
+            let _ = w.horodated(&format!("UMOY{}", i + 1), &horodate(ten_min), &format!("{:03}", v.saturating_sub(1)));
+        }
+        let _ = w.group("STGE", &format!("{stge:08X}"));
+        let _ = w.group("MSG1", "PAS DE          MESSAGE         ");
+        let _ = w.group("PRM", prm);
+        let _ = w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)));
+        let _ = w.group("NTARF", &format!("{ntarf:02}"));
+        let _ = w.group("NJOURF", "00");
+        let _ = w.group("NJOURF+1", "00");
+        let _ = w.group(
+            "PJOURF+1",
+            "00004001 06004002 22004001 NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE",
+        );
+        w.finish();
+    }
+
+    /// The apparent power of the last frame, VA.
+    pub fn last_papp(&self) -> u32 {
+        self.last_papp
+    }
+}
+
+impl CurveAccumulator {
+    /// Averages active power over 30-minute periods; the last two complete periods are the
+    /// load-curve points the meter publishes.
+    fn add(&mut self, unix: i64, drawn_w: f64, injected_w: f64, dt: f64) {
+        let period = unix - unix.rem_euclid(1800);
+        if self.period_start == 0 {
+            self.period_start = period;
+        }
+        if period != self.period_start {
+            let avg = |sum: f64| if self.seconds > 0.0 { (sum / self.seconds) as u32 } else { 0 };
+            self.points[1] = self.points[0];
+            self.points[0] = (period, avg(self.sum_drawn), avg(self.sum_injected));
+            self.period_start = period;
+            self.sum_drawn = 0.0;
+            self.sum_injected = 0.0;
+            self.seconds = 0.0;
+        }
+        self.sum_drawn += drawn_w * dt;
+        self.sum_injected += injected_w * dt;
+        self.seconds += dt;
+    }
+}
+
+struct FrameState {
+    unix: i64,
+    off_peak: bool,
+    color: u8,
+    tomorrow: u8,
+    supplier: usize,
+    papp: u32,
+    injected: u32,
+    overloaded: bool,
+}
+
+/// Corrupts about one byte in `1 / probability` (the `noise=` option of demo sources).
+pub fn add_noise(bytes: &mut [u8], probability: f64, rng: &mut Rng) {
+    if probability <= 0.0 {
+        return;
+    }
+    for b in bytes.iter_mut() {
+        if rng.unit() < probability {
+            *b = (rng.next_u64() >> 24) as u8;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+use super::*;
+use crate::tic::{Decoder, Label};
+
+/// Runs a simulator for `hours` from a fixed start, one frame every 1.5 s, and decodes it.
+fn run(kind: DemoKind, start: i64, hours: f64) -> (Vec<crate::tic::OwnedFrame>, crate::tic::DecoderStats) {
+    let mut sim = Simulator::new(kind, 42);
+    let mut out = Vec::new();
+    let mut t = start as f64;
+    while t < start as f64 + hours * 3600.0 {
+        sim.next_frame(t, &mut out);
+        t += 1.5;
+    }
+    let mut decoder = Decoder::new();
+    let mut frames = Vec::new();
+    decoder.feed(&out, |f| frames.push(f.to_owned()));
+    (frames, decoder.stats())
+}
+
+fn values(frames: &[crate::tic::OwnedFrame], label: &str) -> Vec<u64> {
+    frames
+        .iter()
+        .filter_map(|f| f.groups.iter().find(|g| g.name == label))
+        .map(|g| g.value.parse().unwrap())
+        .collect()
+}
+
+// 2024-01-15 17:00 UTC: a winter weekday evening.
+const WINTER_EVENING: i64 = 1_705_338_000;
+// 2024-06-12 10:00 UTC: a sunny summer day.
+const SUMMER_NOON: i64 = 1_718_186_400;
+
+#[test]
+fn every_kind_sends_only_valid_frames_with_growing_indexes() {
+    for kind in [
+        DemoKind::Historic,
+        DemoKind::HistoricTri,
+        DemoKind::Standard,
+        DemoKind::StandardTri,
+        DemoKind::Producer,
+    ] {
+        let (frames, stats) = run(kind, WINTER_EVENING, 3.0);
+        assert!(frames.len() > 6000, "{kind:?}: {}", frames.len());
+        assert_eq!(
+            (stats.checksum_errors, stats.format_errors, stats.size_errors),
+            (0, 0, 0),
+            "{kind:?}"
+        );
+        assert!(frames.iter().all(|f| f.dropped == 0));
+        for f in &frames {
+            for g in &f.groups {
+                let label = Label::lookup(f.mode, g.name.as_bytes());
+                assert!(label.is_some(), "{kind:?}: unknown label {}", g.name);
+            }
+        }
+        let index = match kind {
+            DemoKind::Historic => "HCHP",
+            DemoKind::HistoricTri => "BASE",
+            _ => "EAST",
+        };
+        let v = values(&frames, index);
+        assert!(v.windows(2).all(|w| w[0] <= w[1]), "{kind:?}: {index} decreased");
+        assert!(v.last() > v.first(), "{kind:?}: {index} did not grow");
+    }
+}
+
+#[test]
+fn overloads_happen_and_end() {
+    let (frames, _) = run(DemoKind::Historic, WINTER_EVENING, 3.0);
+    let with_adps = frames.iter().filter(|f| f.groups.iter().any(|g| g.name == "ADPS")).count();
+    assert!(with_adps > 0 && with_adps < frames.len() / 10, "{with_adps}");
+
+    let (frames, stats) = run(DemoKind::HistoricTri, WINTER_EVENING, 3.0);
+    let short = frames.iter().filter(|f| f.groups[0].name.starts_with("ADIR")).count();
+    assert!(short > 0, "no short frame");
+    assert!(stats.interrupted > 0, "the first short frame follows a long frame cut by EOT");
+
+    let (frames, _) = run(DemoKind::StandardTri, WINTER_EVENING, 3.0);
+    let overloaded = frames
+        .iter()
+        .filter_map(|f| f.groups.iter().find(|g| g.name == "STGE"))
+        .filter(|g| u32::from_str_radix(&g.value, 16).unwrap() & 0x80 != 0)
+        .count();
+    assert!(overloaded > 0);
+}
+
+#[test]
+fn tariff_periods_follow_the_clock() {
+    // 21:00 to 23:00 local: peak then off-peak hours.
+    let (frames, _) = run(DemoKind::Historic, WINTER_EVENING + 3 * 3600, 2.0);
+    let periods: Vec<&str> = frames
+        .iter()
+        .filter_map(|f| f.groups.iter().find(|g| g.name == "PTEC"))
+        .map(|g| g.value.as_str())
+        .collect();
+    assert_eq!(periods.first(), Some(&"HP.."));
+    assert_eq!(periods.last(), Some(&"HC.."));
+}
+
+#[test]
+fn producer_injects_in_daylight() {
+    let (frames, _) = run(DemoKind::Producer, SUMMER_NOON, 1.0);
+    let injected = values(&frames, "SINSTI");
+    assert!(injected.iter().any(|&v| v > 500), "{:?}", &injected[..10]);
+    let eait = values(&frames, "EAIT");
+    assert!(eait.last() > eait.first());
+}
+
+#[test]
+fn french_time_and_horodates() {
+    // 2024-03-31 00:59:59 UTC is still winter time; 01:00:00 UTC is summer time.
+    assert_eq!(horodate(1_711_846_799), "H240331015959");
+    assert_eq!(horodate(1_711_846_800), "E240331030000");
+    // 2024-10-27 00:59:59 UTC summer; 01:00:00 UTC back to winter.
+    assert_eq!(horodate(1_729_990_799), "E241027025959");
+    assert_eq!(horodate(1_729_990_800), "H241027020000");
+    // Round trip through the decoder's horodate parser.
+    let h = crate::tic::Horodate::parse(horodate(1_718_186_400).as_bytes()).unwrap();
+    assert_eq!(h.unix_time(), Ok(1_718_186_400));
+}
+
+#[test]
+fn noise_corrupts_about_the_requested_share() {
+    let mut bytes = vec![b'0'; 100_000];
+    add_noise(&mut bytes, 0.01, &mut Rng::new(7));
+    let changed = bytes.iter().filter(|&&b| b != b'0').count();
+    assert!((700..1300).contains(&changed), "{changed}");
+}

@@ -1,0 +1,301 @@
+//! Byte sources and the loop that keeps each one read.
+//!
+//! Every kind of source (serial device, TCP stream, capture replay, simulated meter) only has
+//! to open an [`AsyncRead`]; [`run`] does the rest for all of them: decode, apply frames to
+//! the meter, watch for silence, and re-open a lost source with capped exponential backoff.
+//! The process never exits because a meter went away, and never spins on a dead port.
+
+pub mod demo;
+pub mod replay;
+pub mod serial;
+pub mod tcp;
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tracing::{debug, info, warn};
+
+use crate::config::{ReplaySpeed, SourceConfig, SourceSpec};
+use crate::meter::Meter;
+use crate::meter::plausibility::Stamp;
+use crate::tic::{Decoder, Mode};
+
+/// A meter shared between its source task and the HTTP server.
+pub type SharedMeter = Arc<Mutex<Meter>>;
+
+/// Locks a meter. A panic while it was locked cannot leave it half-updated in a way that
+/// matters more than losing the process, so a poisoned lock is used as is.
+pub fn lock(meter: &SharedMeter) -> MutexGuard<'_, Meter> {
+    meter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Host Unix time in seconds.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Settings shared by all sources.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// No byte for this long: the source is lost.
+    pub read_timeout: Duration,
+    /// Pace of capture replays.
+    pub replay_speed: ReplaySpeed,
+}
+
+/// An opened source.
+pub struct Opened {
+    pub reader: Pin<Box<dyn AsyncRead + Send>>,
+    /// The line speed, when known (serial ports).
+    pub baud: Option<u32>,
+    /// A replay ends at the end of its input instead of being re-opened.
+    pub ends: bool,
+    /// A serial port still being tried at a guessed speed: give up on it after this long
+    /// without a valid group.
+    pub probation: Option<Duration>,
+    /// Replays are paced at the line rate of their mode times this factor (None = no pacing).
+    pub pace: Option<f64>,
+}
+
+/// Why a source could not be opened, with what to tell the user.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("{message}")]
+    Hint { message: String },
+}
+
+/// Capped exponential backoff: 1 s, 2 s, 4 s … 30 s.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Backoff {
+    pub const FIRST: Duration = Duration::from_secs(1);
+    pub const CAP: Duration = Duration::from_secs(30);
+
+    pub fn new() -> Self {
+        Backoff { next: Self::FIRST }
+    }
+
+    /// The delay before the next attempt; doubles each time up to the cap.
+    pub fn next_delay(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(Self::CAP);
+        d
+    }
+
+    pub fn reset(&mut self) {
+        self.next = Self::FIRST;
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How a reading session ended.
+#[derive(Debug)]
+enum Ended {
+    /// End of a replayed capture.
+    EndOfReplay,
+    /// A guessed serial speed gave no valid group; `bytes` says whether anything arrived.
+    WrongSpeed { bytes: bool },
+    /// The source was lost.
+    Lost(String),
+}
+
+/// Bytes seen per second of line time: used to judge energy growth by line time as well as
+/// host time (docs/metrics.md, plausibility).
+#[derive(Debug, Default, Clone, Copy)]
+struct LineClock {
+    seconds: f64,
+}
+
+impl LineClock {
+    fn add(&mut self, bytes: usize, baud: u32) {
+        // 10 bits per character: start, 7 data, parity, stop.
+        self.seconds += bytes as f64 * 10.0 / f64::from(baud);
+    }
+}
+
+/// Reads one source for the life of the process (or until its replay ends).
+pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) {
+    let mut decoder = Decoder::new();
+    let mut line = LineClock::default();
+    let mut backoff = Backoff::new();
+    let mut serial_state = serial::Detection::default();
+    let mut lost = false;
+    let mut cooked_warned = false;
+    loop {
+        if lost {
+            lock(&meter).health.reconnects += 1;
+        }
+        let opened = match &config.spec {
+            SourceSpec::Serial { path, baud } => serial::open(path, *baud, &mut serial_state),
+            SourceSpec::Tcp { host, port } => tcp::open(host, *port).await,
+            SourceSpec::File(path) => replay::open_file(path, options.replay_speed).await,
+            SourceSpec::Stdin => Ok(replay::open_stdin(options.replay_speed)),
+            SourceSpec::Demo(spec) => Ok(demo::open(*spec)),
+        };
+        let opened = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                warn!(meter = %config.name, source = %config.spec, "cannot open: {e}; retrying");
+                lost = true;
+                tokio::time::sleep(backoff.next_delay()).await;
+                continue;
+            }
+        };
+        if !lost || opened.probation.is_none() {
+            info!(meter = %config.name, source = %config.spec, "source opened");
+        }
+        lock(&meter).health.open = true;
+        let frames_before = decoder.stats().frames;
+        let ended = pump(
+            opened,
+            &mut decoder,
+            &meter,
+            &mut line,
+            options.read_timeout,
+            &mut cooked_warned,
+            &config,
+        )
+        .await;
+        decoder.finish();
+        let got_frames = decoder.stats().frames > frames_before;
+        {
+            let mut m = lock(&meter);
+            m.record_decoder(decoder.stats(), decoder.looks_like_cooked_tty());
+            if !matches!(ended, Ended::EndOfReplay) {
+                m.health.open = false;
+            }
+        }
+        match ended {
+            Ended::EndOfReplay => {
+                info!(meter = %config.name, source = %config.spec,
+                    "end of the capture; the meter goes stale after --stale-after");
+                return;
+            }
+            Ended::WrongSpeed { bytes } => {
+                if let Some(message) = serial_state.wrong_speed(bytes) {
+                    warn!(meter = %config.name, source = %config.spec, "{message}");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+                // Otherwise try the other speed at once: not a lost source.
+                continue;
+            }
+            Ended::Lost(reason) => {
+                warn!(meter = %config.name, source = %config.spec, "source lost: {reason}; re-opening");
+                if got_frames {
+                    backoff.reset();
+                }
+                lost = true;
+                let delay = backoff.next_delay();
+                debug!(meter = %config.name, "next attempt in {delay:?}");
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// Reads until the source ends or is lost, feeding the decoder and the meter.
+async fn pump(
+    mut opened: Opened,
+    decoder: &mut Decoder,
+    meter: &SharedMeter,
+    line: &mut LineClock,
+    read_timeout: Duration,
+    cooked_warned: &mut bool,
+    config: &SourceConfig,
+) -> Ended {
+    let mut buf = vec![0u8; 64 * 1024];
+    let started = tokio::time::Instant::now();
+    let mut paced_bytes = 0u64;
+    let mut pace_baud: Option<u32> = None;
+    let groups_at_start = decoder.stats().groups;
+    let bytes_at_start = decoder.stats().bytes;
+    loop {
+        // Replays read small chunks so that pacing is smooth.
+        let chunk = match opened.pace {
+            Some(_) => 256,
+            None => buf.len(),
+        };
+        let read = tokio::time::timeout(read_timeout, opened.reader.read(&mut buf[..chunk])).await;
+        let n = match read {
+            Err(_) => {
+                if opened.probation.is_some() && decoder.stats().groups == groups_at_start {
+                    return Ended::WrongSpeed { bytes: decoder.stats().bytes > bytes_at_start };
+                }
+                return Ended::Lost(format!("no byte for {}", humantime::format_duration(read_timeout)));
+            }
+            Ok(Ok(0)) if opened.ends => return Ended::EndOfReplay,
+            Ok(Ok(0)) => return Ended::Lost("end of stream".to_owned()),
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(Err(e)) if opened.ends => {
+                warn!(meter = %config.name, "read error on the capture: {e}");
+                return Ended::EndOfReplay;
+            }
+            Ok(Err(e)) => return Ended::Lost(e.to_string()),
+        };
+        let bytes = &buf[..n];
+        let baud = opened.baud.unwrap_or_else(|| {
+            // Until the mode is known, a byte HT means standard mode.
+            let standard = lock(meter).mode() == Some(Mode::Standard) || bytes.contains(&b'\t');
+            if standard { 9600 } else { 1200 }
+        });
+        if let Some(factor) = opened.pace {
+            let baud = *pace_baud.get_or_insert(baud);
+            paced_bytes += n as u64;
+            let due = paced_bytes as f64 * 10.0 / (f64::from(baud) * factor);
+            tokio::time::sleep_until(started + Duration::from_secs_f64(due)).await;
+        }
+        line.add(n, baud);
+        let stamp = Stamp {
+            host: unix_now(),
+            line: line.seconds,
+        };
+        let mut m = lock(meter);
+        decoder.feed(bytes, |frame| m.apply(frame, stamp));
+        let cooked = decoder.looks_like_cooked_tty();
+        m.record_decoder(decoder.stats(), cooked);
+        drop(m);
+        if cooked && !*cooked_warned {
+            *cooked_warned = true;
+            warn!(meter = %config.name, source = %config.spec,
+                "CR arrives as LF and ETX is missing: the line went through a tty in cooked mode; \
+                 set the port raw (stty -F DEVICE raw, or ser2net in raw mode)");
+        }
+        if let Some(limit) = opened.probation {
+            if decoder.stats().groups > groups_at_start {
+                opened.probation = None; // the guessed speed is right
+            } else if started.elapsed() >= limit {
+                return Ended::WrongSpeed { bytes: true };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_thirty_seconds() {
+        let mut b = Backoff::new();
+        let delays: Vec<u64> = (0..7).map(|_| b.next_delay().as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 30, 30]);
+        b.reset();
+        assert_eq!(b.next_delay(), Duration::from_secs(1));
+    }
+}
