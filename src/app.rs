@@ -30,7 +30,10 @@ pub async fn run(config: Config) -> Result<(), RunError> {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| RunError::Listen { addr, source })?;
-        info!("listening on http://{}", listener.local_addr().unwrap_or(addr));
+        info!(
+            "listening on http://{}",
+            listener.local_addr().unwrap_or(addr)
+        );
         listeners.push(listener);
     }
     run_with(config, listeners, shutdown_signal()).await

@@ -130,8 +130,12 @@ pub struct ServeArgs {
     pub source_timeout: Duration,
 
     /// Pace of file: and - sources, as a multiple of the capture's line rate, or max.
-    #[arg(long = "replay-speed", value_name = "FACTOR|max", env = "TELEINFO_REPLAY_SPEED",
-          default_value = "1")]
+    #[arg(
+        long = "replay-speed",
+        value_name = "FACTOR|max",
+        env = "TELEINFO_REPLAY_SPEED",
+        default_value = "1"
+    )]
     pub replay_speed: ReplaySpeed,
 
     /// Most HTTP connections served at once; more are closed at once.
@@ -145,7 +149,12 @@ pub struct ServeArgs {
     pub header_timeout: Duration,
 
     /// Log level (logs go to stderr). Without it, RUST_LOG is used if set, else info.
-    #[arg(long = "log.level", id = "log_level", value_name = "LEVEL", env = "TELEINFO_LOG_LEVEL")]
+    #[arg(
+        long = "log.level",
+        id = "log_level",
+        value_name = "LEVEL",
+        env = "TELEINFO_LOG_LEVEL"
+    )]
     pub log_level: Option<LogLevel>,
 }
 
@@ -193,13 +202,24 @@ mod tests {
 
     #[test]
     fn listen_address_is_a_list_of_one_value() {
-        let cli = Cli::try_parse_from(["t", "--source", "demo", "--web.listen-address", "127.0.0.1:9999"]).unwrap();
-        assert_eq!(cli.serve.listen.0, vec!["127.0.0.1:9999".parse::<SocketAddr>().unwrap()]);
+        let cli = Cli::try_parse_from([
+            "t",
+            "--source",
+            "demo",
+            "--web.listen-address",
+            "127.0.0.1:9999",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.serve.listen.0,
+            vec!["127.0.0.1:9999".parse::<SocketAddr>().unwrap()]
+        );
     }
 
     #[test]
     fn several_sources() {
-        let cli = Cli::try_parse_from(["t", "-s", "a=demo", "--source", "b=demo:standard"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["t", "-s", "a=demo", "--source", "b=demo:standard"]).unwrap();
         let names: Vec<_> = cli.serve.sources.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
     }

@@ -103,13 +103,17 @@ pub enum ReplaySpeed {
 /// A value on the command line that cannot be used, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{0:?} is not a source: expected a device path (/dev/ttyAMA0[@1200|@9600]), tcp://HOST:PORT, file:PATH, -, or demo[:KIND]")]
+    #[error(
+        "{0:?} is not a source: expected a device path (/dev/ttyAMA0[@1200|@9600]), tcp://HOST:PORT, file:PATH, -, or demo[:KIND]"
+    )]
     UnknownSource(String),
     #[error("speed {0:?} is not 1200 or 9600 (historic mode is 1200 Bd, standard mode 9600 Bd)")]
     BadSpeed(String),
     #[error("{0:?} is not HOST:PORT with a port number")]
     BadTcpAddress(String),
-    #[error("unknown demo meter {0:?}; try one of: historic, historic-tri, standard, standard-tri, producer")]
+    #[error(
+        "unknown demo meter {0:?}; try one of: historic, historic-tri, standard, standard-tri, producer"
+    )]
     UnknownDemo(String),
     #[error("bad demo option {0:?}; the only option is noise=P with P between 0 and 1")]
     BadDemoOption(String),
@@ -261,7 +265,11 @@ impl SourceSpec {
             })
             .take(64)
             .collect();
-        if name.is_empty() { "meter".to_owned() } else { name }
+        if name.is_empty() {
+            "meter".to_owned()
+        } else {
+            name
+        }
     }
 }
 
@@ -327,7 +335,11 @@ pub fn parse_listen_address(s: &str) -> Result<Vec<std::net::SocketAddr>, Config
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let host = if host.is_empty() { "0.0.0.0" } else { host };
     let addrs: Vec<_> = (host, port).to_socket_addrs().map_err(|_| bad())?.collect();
-    if addrs.is_empty() { Err(bad()) } else { Ok(addrs) }
+    if addrs.is_empty() {
+        Err(bad())
+    } else {
+        Ok(addrs)
+    }
 }
 
 #[cfg(test)]
@@ -344,7 +356,10 @@ mod tests {
             src("/dev/ttyAMA0").unwrap(),
             SourceConfig {
                 name: "ttyAMA0".into(),
-                spec: SourceSpec::Serial { path: "/dev/ttyAMA0".into(), baud: None }
+                spec: SourceSpec::Serial {
+                    path: "/dev/ttyAMA0".into(),
+                    baud: None
+                }
             }
         );
         assert_eq!(
@@ -357,49 +372,88 @@ mod tests {
                 }
             }
         );
-        assert_eq!(src("/dev/ttyUSB0@4800"), Err(ConfigError::BadSpeed("4800".into())));
+        assert_eq!(
+            src("/dev/ttyUSB0@4800"),
+            Err(ConfigError::BadSpeed("4800".into()))
+        );
     }
 
     #[test]
     fn tcp_file_stdin_and_demo() {
         assert_eq!(
             src("tcp://192.168.1.20:2000").unwrap().spec,
-            SourceSpec::Tcp { host: "192.168.1.20".into(), port: 2000 }
+            SourceSpec::Tcp {
+                host: "192.168.1.20".into(),
+                port: 2000
+            }
         );
-        assert_eq!(src("tcp://[::1]:2000").unwrap().spec.to_string(), "tcp://[::1]:2000");
-        assert_eq!(src("tcp://host").unwrap_err(), ConfigError::BadTcpAddress("host".into()));
-        assert_eq!(src("tcp://host:0").unwrap_err(), ConfigError::BadTcpAddress("host:0".into()));
-        assert_eq!(src("file:caps/a.bin").unwrap(), SourceConfig {
-            name: "a".into(),
-            spec: SourceSpec::File("caps/a.bin".into())
-        });
+        assert_eq!(
+            src("tcp://[::1]:2000").unwrap().spec.to_string(),
+            "tcp://[::1]:2000"
+        );
+        assert_eq!(
+            src("tcp://host").unwrap_err(),
+            ConfigError::BadTcpAddress("host".into())
+        );
+        assert_eq!(
+            src("tcp://host:0").unwrap_err(),
+            ConfigError::BadTcpAddress("host:0".into())
+        );
+        assert_eq!(
+            src("file:caps/a.bin").unwrap(),
+            SourceConfig {
+                name: "a".into(),
+                spec: SourceSpec::File("caps/a.bin".into())
+            }
+        );
         assert_eq!(src("-").unwrap().name, "stdin");
         assert_eq!(
             src("demo").unwrap(),
             SourceConfig {
                 name: "demo".into(),
-                spec: SourceSpec::Demo(DemoSpec { kind: DemoKind::Historic, noise: 0.0 })
+                spec: SourceSpec::Demo(DemoSpec {
+                    kind: DemoKind::Historic,
+                    noise: 0.0
+                })
             }
         );
         let noisy = src("demo:standard-tri?noise=0.01").unwrap();
         assert_eq!(noisy.name, "demo-standard-tri");
         assert_eq!(
             noisy.spec,
-            SourceSpec::Demo(DemoSpec { kind: DemoKind::StandardTri, noise: 0.01 })
+            SourceSpec::Demo(DemoSpec {
+                kind: DemoKind::StandardTri,
+                noise: 0.01
+            })
         );
         assert_eq!(noisy.spec.to_string(), "demo:standard-tri?noise=0.01");
         assert_eq!(src("solar=demo:producer").unwrap().name, "solar");
         assert!(matches!(src("demo:gas"), Err(ConfigError::UnknownDemo(_))));
-        assert!(matches!(src("demo:historic?noise=2"), Err(ConfigError::BadDemoOption(_))));
-        assert!(matches!(src("demo?volume=3"), Err(ConfigError::BadDemoOption(_))));
+        assert!(matches!(
+            src("demo:historic?noise=2"),
+            Err(ConfigError::BadDemoOption(_))
+        ));
+        assert!(matches!(
+            src("demo?volume=3"),
+            Err(ConfigError::BadDemoOption(_))
+        ));
     }
 
     #[test]
     fn names_and_mistakes() {
-        assert_eq!(src("ttyAMA0"), Err(ConfigError::UnknownSource("ttyAMA0".into())));
-        assert_eq!(src("my meter=demo"), Err(ConfigError::BadName("my meter".into())));
+        assert_eq!(
+            src("ttyAMA0"),
+            Err(ConfigError::UnknownSource("ttyAMA0".into()))
+        );
+        assert_eq!(
+            src("my meter=demo"),
+            Err(ConfigError::BadName("my meter".into()))
+        );
         let dup = [src("a=demo").unwrap(), src("a=demo:standard").unwrap()];
-        assert_eq!(check_sources(&dup), Err(ConfigError::DuplicateName("a".into())));
+        assert_eq!(
+            check_sources(&dup),
+            Err(ConfigError::DuplicateName("a".into()))
+        );
         assert_eq!(check_sources(&[]), Err(ConfigError::NoSource));
     }
 

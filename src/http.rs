@@ -93,7 +93,11 @@ pub fn negotiate(accept: Option<&str>) -> Format {
     if best.1 > 0.0 { best.0 } else { Format::Text }
 }
 
-fn response(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
     r.headers_mut()
@@ -106,7 +110,11 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
     let path = req.uri().path();
     let known = matches!(path, "/metrics" | "/" | "/healthz");
     if !known {
-        return response(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+        return response(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "not found\n",
+        );
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = response(
@@ -218,7 +226,9 @@ mod tests {
         let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
         assert_eq!(negotiate(Some(prometheus)), Format::OpenMetrics);
         assert_eq!(
-            negotiate(Some("application/openmetrics-text; version=1.0.0; charset=utf-8")),
+            negotiate(Some(
+                "application/openmetrics-text; version=1.0.0; charset=utf-8"
+            )),
             Format::OpenMetrics
         );
     }
@@ -230,12 +240,18 @@ mod tests {
         assert_eq!(negotiate(Some("text/plain;version=0.0.4")), Format::Text);
         assert_eq!(negotiate(Some("application/json")), Format::Text);
         // Only an OpenMetrics version we do not speak.
-        assert_eq!(negotiate(Some("application/openmetrics-text;version=0.0.1")), Format::Text);
+        assert_eq!(
+            negotiate(Some("application/openmetrics-text;version=0.0.1")),
+            Format::Text
+        );
         // Text preferred by q-value.
         assert_eq!(
             negotiate(Some("application/openmetrics-text;q=0.2,text/plain;q=0.9")),
             Format::Text
         );
-        assert_eq!(negotiate(Some("application/openmetrics-text;q=0")), Format::Text);
+        assert_eq!(
+            negotiate(Some("application/openmetrics-text;q=0")),
+            Format::Text
+        );
     }
 }

@@ -20,24 +20,23 @@ pub fn index(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
     let mut rows = String::new();
     for (m, source) in snapshot.meters.iter().zip(sources) {
         let up = m.is_up(snapshot.now, snapshot.stale_after);
-        let age = m
-            .health
-            .last_frame
-            .map_or("no frame yet".to_owned(), |t| format!("{:.0} s ago", (snapshot.now - t).max(0.0)));
+        let age = m.health.last_frame.map_or("no frame yet".to_owned(), |t| {
+            format!("{:.0} s ago", (snapshot.now - t).max(0.0))
+        });
         let power = m
             .number(Label::Papp)
             .or_else(|| m.number(Label::Sinsts))
             .map_or("–".to_owned(), |va| format!("{va} VA"));
-        let energy = m
-            .energy_drawn_wh()
-            .map_or("–".to_owned(), |wh| format!("{:.3} kWh", wh as f64 / 1000.0));
-        let period = m
-            .active_period()
-            .map_or("–".to_owned(), |(index, name)| format!("{} ({})", esc(name), index.name()));
-        let _ = write!(
+        let energy = m.energy_drawn_wh().map_or("–".to_owned(), |wh| {
+            format!("{:.3} kWh", wh as f64 / 1000.0)
+        });
+        let period = m.active_period().map_or("–".to_owned(), |(index, name)| {
+            format!("{} ({})", esc(name), index.name())
+        });
+        let _ = writeln!(
             rows,
             "<tr class=\"{class}\"><td>{name}</td><td>{source}</td><td>{state}</td><td>{age}</td>\
-             <td>{power}</td><td>{energy}</td><td>{period}</td><td>{overload}</td></tr>\n",
+             <td>{power}</td><td>{energy}</td><td>{period}</td><td>{overload}</td></tr>",
             class = if up { "up" } else { "down" },
             name = esc(m.name()),
             source = esc(&source.spec.to_string()),

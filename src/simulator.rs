@@ -130,7 +130,6 @@ fn tempo_color(day_number: i64, month: u8) -> u8 {
     }
 }
 
-
 /// The simulated meter.
 #[derive(Debug, Clone)]
 pub struct Simulator {
@@ -177,8 +176,23 @@ impl Simulator {
         Simulator {
             kind,
             last: None,
-            index: [start * 0.6, start * 0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            injected: if kind == DemoKind::Producer { start * 0.8 } else { 0.0 },
+            index: [
+                start * 0.6,
+                start * 0.4,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+            ],
+            injected: if kind == DemoKind::Producer {
+                start * 0.8
+            } else {
+                0.0
+            },
             reactive: [start * 0.01, start * 0.002, start * 0.001, start * 0.005],
             voltage: [232.0, 234.0, 231.0],
             appliance: None,
@@ -222,9 +236,17 @@ impl Simulator {
     /// Apparent power drawn at `t` (Unix seconds), VA.
     fn load(&mut self, t: f64, hours: f64, off_peak: bool) -> f64 {
         let bell = |center: f64, width: f64| (-((hours - center) / width).powi(2)).exp();
-        let fridge = if (t / 600.0) as i64 % 2 == 0 { 120.0 } else { 0.0 };
+        let fridge = if (t / 600.0) as i64 % 2 == 0 {
+            120.0
+        } else {
+            0.0
+        };
         let daily = 1400.0 * bell(7.5, 0.8) + 700.0 * bell(12.5, 0.7) + 2100.0 * bell(19.8, 1.4);
-        let heater = if off_peak && (hours >= 23.0 || hours < 2.5) { 2200.0 } else { 0.0 };
+        let heater = if off_peak && !(2.5..23.0).contains(&hours) {
+            2200.0
+        } else {
+            0.0
+        };
         if self.appliance.is_some_and(|(_, until)| t >= until) {
             self.appliance = None;
         }
@@ -240,10 +262,18 @@ impl Simulator {
             self.overload_until = t + 15.0 + self.rng.unit() * 25.0;
             self.next_overload = t + 900.0 + self.rng.unit() * 1800.0;
         }
-        let burst = if t < self.overload_until { self.subscription() * 1.12 } else { 0.0 };
+        let burst = if t < self.overload_until {
+            self.subscription() * 1.12
+        } else {
+            0.0
+        };
         let jitter = 1.0 + (self.rng.unit() - 0.5) * 0.04;
         let total = (250.0 + fridge + daily + heater + appliance) * jitter;
-        if burst > 0.0 { burst.max(total) } else { total.min(self.subscription() * 0.95) }
+        if burst > 0.0 {
+            burst.max(total)
+        } else {
+            total.min(self.subscription() * 0.95)
+        }
     }
 
     /// Solar production at `hours` (local), VA.
@@ -272,7 +302,11 @@ impl Simulator {
             self.max_injected_today = (0, unix);
         }
         let drawn_total = self.load(t, hours, off_peak);
-        let produced = if self.kind == DemoKind::Producer { self.solar(hours, local.month) } else { 0.0 };
+        let produced = if self.kind == DemoKind::Producer {
+            self.solar(hours, local.month)
+        } else {
+            0.0
+        };
         let drawn = (drawn_total - produced).max(0.0);
         let injected = (produced - drawn_total).max(0.0);
         let color = tempo_color(local.day_number(), local.month);
@@ -325,7 +359,11 @@ impl Simulator {
     }
 
     fn phase_split(&self) -> [f64; 3] {
-        if self.three_phase() { [0.45, 0.2, 0.35] } else { [1.0, 0.0, 0.0] }
+        if self.three_phase() {
+            [0.45, 0.2, 0.35]
+        } else {
+            [1.0, 0.0, 0.0]
+        }
     }
 
     fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) {
@@ -335,8 +373,14 @@ impl Simulator {
             ("ADCO", "031762120162".to_owned()),
             ("OPTARIF", "HC..".to_owned()),
             ("ISOUSC", "45".to_owned()),
-            ("HCHC", format!("{:09}", self.index[0] as u64 % 1_000_000_000)),
-            ("HCHP", format!("{:09}", self.index[1] as u64 % 1_000_000_000)),
+            (
+                "HCHC",
+                format!("{:09}", self.index[0] as u64 % 1_000_000_000),
+            ),
+            (
+                "HCHP",
+                format!("{:09}", self.index[1] as u64 % 1_000_000_000),
+            ),
             ("PTEC", if s.off_peak { "HC.." } else { "HP.." }.to_owned()),
             ("IINST", format!("{:03}", amps.min(999))),
         ];
@@ -382,7 +426,10 @@ impl Simulator {
             self.short_count += 1;
             let mut w = FrameWriter::new(out, Mode::Historic);
             for &i in &over {
-                let _ = w.group(["ADIR1", "ADIR2", "ADIR3"][i], &format!("{:03}", amps[i].min(999)));
+                let _ = w.group(
+                    ["ADIR1", "ADIR2", "ADIR3"][i],
+                    &format!("{:03}", amps[i].min(999)),
+                );
             }
             let _ = w.group("ADCO", "021330274552");
             for (i, label) in ["IINST1", "IINST2", "IINST3"].iter().enumerate() {
@@ -398,7 +445,10 @@ impl Simulator {
             ("ADCO", "021330274552".to_owned()),
             ("OPTARIF", "BASE".to_owned()),
             ("ISOUSC", format!("{setting:02}")),
-            ("BASE", format!("{:09}", self.index[0] as u64 % 1_000_000_000)),
+            (
+                "BASE",
+                format!("{:09}", self.index[0] as u64 % 1_000_000_000),
+            ),
             ("PTEC", "TH..".to_owned()),
             ("IINST1", format!("{:03}", amps[0].min(999))),
             ("IINST2", format!("{:03}", amps[1].min(999))),
@@ -437,12 +487,21 @@ impl Simulator {
                     (_, true) => "    HC  BLEU    ",
                 },
             ),
-            DemoKind::Producer => ("041662343035", "09876543210987", "   PRODUCTEUR   ", " INDEX NON CONSO"),
+            DemoKind::Producer => (
+                "041662343035",
+                "09876543210987",
+                "   PRODUCTEUR   ",
+                " INDEX NON CONSO",
+            ),
             _ => (
                 "041876091249",
                 "01332272002530",
                 "H PLEINE/CREUSE ",
-                if s.off_peak { " HEURE  CREUSE  " } else { "  HEURE  PLEINE " },
+                if s.off_peak {
+                    " HEURE  CREUSE  "
+                } else {
+                    "  HEURE  PLEINE "
+                },
             ),
         };
         let ntarf = s.supplier + 1;
@@ -488,8 +547,8 @@ impl Simulator {
             }
         }
         let phases = if three { 3 } else { 1 };
-        for i in 0..phases {
-            let _ = w.group(&format!("IRMS{}", i + 1), &format!("{:03}", amps[i].min(999)));
+        for (i, a) in amps.iter().enumerate().take(phases) {
+            let _ = w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)));
         }
         for (i, v) in volts.iter().enumerate().take(phases) {
             let _ = w.group(&format!("URMS{}", i + 1), &format!("{v:03}"));
@@ -501,42 +560,89 @@ impl Simulator {
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(s.papp) * share) as u32;
-                let _ = w.group(&format!("SINSTS{}", i + 1), &format!("{:05}", va.min(99_999)));
+                let _ = w.group(
+                    &format!("SINSTS{}", i + 1),
+                    &format!("{:05}", va.min(99_999)),
+                );
             }
         }
-        let _ = w.horodated("SMAXSN", &horodate(self.max_today.1), &format!("{:05}", self.max_today.0.min(99_999)));
+        let _ = w.horodated(
+            "SMAXSN",
+            &horodate(self.max_today.1),
+            &format!("{:05}", self.max_today.0.min(99_999)),
+        );
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(self.max_today.0) * share) as u32;
-                let _ = w.horodated(&format!("SMAXSN{}", i + 1), &horodate(self.max_today.1), &format!("{:05}", va.min(99_999)));
+                let _ = w.horodated(
+                    &format!("SMAXSN{}", i + 1),
+                    &horodate(self.max_today.1),
+                    &format!("{:05}", va.min(99_999)),
+                );
             }
         }
-        let _ = w.horodated("SMAXSN-1", &horodate(self.max_yesterday.1), &format!("{:05}", self.max_yesterday.0.min(99_999)));
+        let _ = w.horodated(
+            "SMAXSN-1",
+            &horodate(self.max_yesterday.1),
+            &format!("{:05}", self.max_yesterday.0.min(99_999)),
+        );
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(self.max_yesterday.0) * share) as u32;
-                let _ = w.horodated(&format!("SMAXSN{}-1", i + 1), &horodate(self.max_yesterday.1), &format!("{:05}", va.min(99_999)));
+                let _ = w.horodated(
+                    &format!("SMAXSN{}-1", i + 1),
+                    &horodate(self.max_yesterday.1),
+                    &format!("{:05}", va.min(99_999)),
+                );
             }
         }
         if producer {
             let _ = w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)));
-            let _ = w.horodated("SMAXIN", &horodate(self.max_injected_today.1), &format!("{:05}", self.max_injected_today.0.min(99_999)));
-            let _ = w.horodated("SMAXIN-1", &horodate(self.max_injected_yesterday.1), &format!("{:05}", self.max_injected_yesterday.0.min(99_999)));
+            let _ = w.horodated(
+                "SMAXIN",
+                &horodate(self.max_injected_today.1),
+                &format!("{:05}", self.max_injected_today.0.min(99_999)),
+            );
+            let _ = w.horodated(
+                "SMAXIN-1",
+                &horodate(self.max_injected_yesterday.1),
+                &format!("{:05}", self.max_injected_yesterday.0.min(99_999)),
+            );
         }
         if curve_now.0 > 0 {
-            let _ = w.horodated("CCASN", &horodate(curve_now.0), &format!("{:05}", curve_now.1.min(99_999)));
+            let _ = w.horodated(
+                "CCASN",
+                &horodate(curve_now.0),
+                &format!("{:05}", curve_now.1.min(99_999)),
+            );
             if curve_prev.0 > 0 {
-                let _ = w.horodated("CCASN-1", &horodate(curve_prev.0), &format!("{:05}", curve_prev.1.min(99_999)));
+                let _ = w.horodated(
+                    "CCASN-1",
+                    &horodate(curve_prev.0),
+                    &format!("{:05}", curve_prev.1.min(99_999)),
+                );
             }
             if producer {
-                let _ = w.horodated("CCAIN", &horodate(curve_now.0), &format!("{:05}", curve_now.2.min(99_999)));
+                let _ = w.horodated(
+                    "CCAIN",
+                    &horodate(curve_now.0),
+                    &format!("{:05}", curve_now.2.min(99_999)),
+                );
                 if curve_prev.0 > 0 {
-                    let _ = w.horodated("CCAIN-1", &horodate(curve_prev.0), &format!("{:05}", curve_prev.2.min(99_999)));
+                    let _ = w.horodated(
+                        "CCAIN-1",
+                        &horodate(curve_prev.0),
+                        &format!("{:05}", curve_prev.2.min(99_999)),
+                    );
                 }
             }
         }
         for (i, v) in volts.iter().enumerate().take(phases) {
-            let _ = w.horodated(&format!("UMOY{}", i + 1), &horodate(ten_min), &format!("{:03}", v.saturating_sub(1)));
+            let _ = w.horodated(
+                &format!("UMOY{}", i + 1),
+                &horodate(ten_min),
+                &format!("{:03}", v.saturating_sub(1)),
+            );
         }
         let _ = w.group("STGE", &format!("{stge:08X}"));
         let _ = w.group("MSG1", "PAS DE          MESSAGE         ");
@@ -567,7 +673,13 @@ impl CurveAccumulator {
             self.period_start = period;
         }
         if period != self.period_start {
-            let avg = |sum: f64| if self.seconds > 0.0 { (sum / self.seconds) as u32 } else { 0 };
+            let avg = |sum: f64| {
+                if self.seconds > 0.0 {
+                    (sum / self.seconds) as u32
+                } else {
+                    0
+                }
+            };
             self.points[1] = self.points[0];
             self.points[0] = (period, avg(self.sum_drawn), avg(self.sum_injected));
             self.period_start = period;

@@ -2,7 +2,11 @@ use super::*;
 use crate::tic::{Decoder, Label};
 
 /// Runs a simulator for `hours` from a fixed start, one frame every 1.5 s, and decodes it.
-fn run(kind: DemoKind, start: i64, hours: f64) -> (Vec<crate::tic::OwnedFrame>, crate::tic::DecoderStats) {
+fn run(
+    kind: DemoKind,
+    start: i64,
+    hours: f64,
+) -> (Vec<crate::tic::OwnedFrame>, crate::tic::DecoderStats) {
     let mut sim = Simulator::new(kind, 42);
     let mut out = Vec::new();
     let mut t = start as f64;
@@ -41,7 +45,11 @@ fn every_kind_sends_only_valid_frames_with_growing_indexes() {
         let (frames, stats) = run(kind, WINTER_EVENING, 3.0);
         assert!(frames.len() > 6000, "{kind:?}: {}", frames.len());
         assert_eq!(
-            (stats.checksum_errors, stats.format_errors, stats.size_errors),
+            (
+                stats.checksum_errors,
+                stats.format_errors,
+                stats.size_errors
+            ),
             (0, 0, 0),
             "{kind:?}"
         );
@@ -58,7 +66,10 @@ fn every_kind_sends_only_valid_frames_with_growing_indexes() {
             _ => "EAST",
         };
         let v = values(&frames, index);
-        assert!(v.windows(2).all(|w| w[0] <= w[1]), "{kind:?}: {index} decreased");
+        assert!(
+            v.windows(2).all(|w| w[0] <= w[1]),
+            "{kind:?}: {index} decreased"
+        );
         assert!(v.last() > v.first(), "{kind:?}: {index} did not grow");
     }
 }
@@ -66,13 +77,25 @@ fn every_kind_sends_only_valid_frames_with_growing_indexes() {
 #[test]
 fn overloads_happen_and_end() {
     let (frames, _) = run(DemoKind::Historic, WINTER_EVENING, 3.0);
-    let with_adps = frames.iter().filter(|f| f.groups.iter().any(|g| g.name == "ADPS")).count();
-    assert!(with_adps > 0 && with_adps < frames.len() / 10, "{with_adps}");
+    let with_adps = frames
+        .iter()
+        .filter(|f| f.groups.iter().any(|g| g.name == "ADPS"))
+        .count();
+    assert!(
+        with_adps > 0 && with_adps < frames.len() / 10,
+        "{with_adps}"
+    );
 
     let (frames, stats) = run(DemoKind::HistoricTri, WINTER_EVENING, 3.0);
-    let short = frames.iter().filter(|f| f.groups[0].name.starts_with("ADIR")).count();
+    let short = frames
+        .iter()
+        .filter(|f| f.groups[0].name.starts_with("ADIR"))
+        .count();
     assert!(short > 0, "no short frame");
-    assert!(stats.interrupted > 0, "the first short frame follows a long frame cut by EOT");
+    assert!(
+        stats.interrupted > 0,
+        "the first short frame follows a long frame cut by EOT"
+    );
 
     let (frames, _) = run(DemoKind::StandardTri, WINTER_EVENING, 3.0);
     let overloaded = frames

@@ -28,7 +28,8 @@ pub fn open(spec: DemoSpec) -> Opened {
             // Write group by group (LF-delimited pieces), each after the time it takes on
             // the line, so a reader sees bytes arrive as from a real meter.
             for piece in frame.split_inclusive(|&b| b == b'\r') {
-                let line_time = Duration::from_secs_f64(piece.len() as f64 * 10.0 / f64::from(baud));
+                let line_time =
+                    Duration::from_secs_f64(piece.len() as f64 * 10.0 / f64::from(baud));
                 tokio::time::sleep(line_time).await;
                 if writer.write_all(piece).await.is_err() {
                     return; // the reader is gone

@@ -29,7 +29,9 @@ pub type SharedMeter = Arc<Mutex<Meter>>;
 /// Locks a meter. A panic while it was locked cannot leave it half-updated in a way that
 /// matters more than losing the process, so a poisoned lock is used as is.
 pub fn lock(meter: &SharedMeter) -> MutexGuard<'_, Meter> {
-    meter.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    meter
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Host Unix time in seconds.
@@ -234,9 +236,14 @@ async fn pump(
         let n = match read {
             Err(_) => {
                 if opened.probation.is_some() && decoder.stats().groups == groups_at_start {
-                    return Ended::WrongSpeed { bytes: decoder.stats().bytes > bytes_at_start };
+                    return Ended::WrongSpeed {
+                        bytes: decoder.stats().bytes > bytes_at_start,
+                    };
                 }
-                return Ended::Lost(format!("no byte for {}", humantime::format_duration(read_timeout)));
+                return Ended::Lost(format!(
+                    "no byte for {}",
+                    humantime::format_duration(read_timeout)
+                ));
             }
             Ok(Ok(0)) if opened.ends => return Ended::EndOfReplay,
             Ok(Ok(0)) => return Ended::Lost("end of stream".to_owned()),

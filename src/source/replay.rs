@@ -15,9 +15,11 @@ fn pace(speed: ReplaySpeed) -> Option<f64> {
 }
 
 pub async fn open_file(path: &Path, speed: ReplaySpeed) -> Result<Opened, OpenError> {
-    let file = tokio::fs::File::open(path).await.map_err(|e| OpenError::Hint {
-        message: format!("cannot read capture {}: {e}", path.display()),
-    })?;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| OpenError::Hint {
+            message: format!("cannot read capture {}: {e}", path.display()),
+        })?;
     Ok(Opened {
         reader: Box::pin(file),
         baud: None,

@@ -59,12 +59,20 @@ impl Detection {
 }
 
 /// Opens a serial device, at `baud` or at the speed detection says to try next.
-pub fn open(path: &Path, baud: Option<u32>, detection: &mut Detection) -> Result<Opened, OpenError> {
+pub fn open(
+    path: &Path,
+    baud: Option<u32>,
+    detection: &mut Detection,
+) -> Result<Opened, OpenError> {
     let (speed, probation) = match baud {
         Some(b) => (b, None),
         None => {
             let speed = detection.current();
-            let window = if speed == 1200 { PROBATION_1200 } else { PROBATION_9600 };
+            let window = if speed == 1200 {
+                PROBATION_1200
+            } else {
+                PROBATION_9600
+            };
             (speed, Some(window))
         }
     };
@@ -96,7 +104,9 @@ fn explain(path: &Path, e: tokio_serial::Error) -> OpenError {
              'dialout' group (sudo usermod -aG dialout USER, then log in again)"
         ),
         K::Io(Io::NotFound) => {
-            format!("{device} does not exist (dongle unplugged? wrong name? see ls /dev/serial/by-id)")
+            format!(
+                "{device} does not exist (dongle unplugged? wrong name? see ls /dev/serial/by-id)"
+            )
         }
         K::NoDevice => format!(
             "{device} is busy or gone: another program may hold it (a login console on the \

@@ -82,3 +82,5 @@ pub fn unescape_python_bytes(text: &str) -> Vec<u8> {
     }
     out
 }
+
+pub mod exporter;

@@ -1,0 +1,169 @@
+//! The command line of the real binary: usage errors exit 2 naming the bad value; `decode`
+//! works on every fixture.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::data;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
+        .args(args)
+        .env_remove("TELEINFO_SOURCE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn bad_values_exit_2_and_name_the_value() {
+    for (args, named) in [
+        (&["--source", "ttyAMA0"][..], "ttyAMA0"),
+        (&["--source", "/dev/ttyUSB0@4800"], "4800"),
+        (&["--source", "demo:gas"], "gas"),
+        (&["--source", "tcp://meter"], "meter"),
+        (&["--source", "demo", "--stale-after", "soon"], "soon"),
+        (
+            &["--source", "demo", "--web.listen-address", "9798"],
+            "9798",
+        ),
+        (&["--source", "demo", "--replay-speed", "fast"], "fast"),
+        (&["--source", "demo", "--log.level", "loud"], "loud"),
+        (
+            &["--source", "a=demo", "--source", "a=demo:standard"],
+            "\"a\"",
+        ),
+        (&["--bogus"], "--bogus"),
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(named),
+            "{args:?} should name {named}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn no_source_is_a_usage_error() {
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--source"), "{}", stderr(&o));
+}
+
+#[test]
+fn version_and_help() {
+    let o = run(&["--version"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let o = run(&["--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--source",
+        "--web.listen-address",
+        "--stale-after",
+        "--log.level",
+        "TELEINFO_SOURCE",
+        "decode",
+    ] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn decode_json_on_every_fixture() {
+    let mut files: Vec<_> = std::fs::read_dir(data("real"))
+        .unwrap()
+        .chain(std::fs::read_dir(data("synthetic")).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "tsv"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 30, "{}", files.len());
+    let mut total_frames = 0;
+    for path in files {
+        let o = run(&["decode", "--json", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", path.display());
+        let summary = stderr(&o);
+        let last = summary.lines().last().unwrap_or("");
+        let frames: usize = last
+            .strip_prefix("frames=")
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{}: summary {last:?}", path.display()));
+        assert!(
+            last.contains(" checksum_errors=")
+                && last.contains(" format_errors=")
+                && last.contains(" size_errors=")
+                && last.contains(" interrupted="),
+            "{last}"
+        );
+        let stdout = String::from_utf8(o.stdout).unwrap();
+        assert_eq!(stdout.lines().count(), frames, "{}", path.display());
+        for line in stdout.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let mode = v["mode"].as_str().unwrap();
+            assert!(mode == "historic" || mode == "standard");
+            assert!(v["errors"].as_u64().is_some());
+            for g in v["groups"].as_array().unwrap() {
+                assert!(g["label"].is_string() && g["value"].is_string(), "{g}");
+                let keys = g.as_object().unwrap().len();
+                assert!(keys == 2 || (keys == 3 && g["horodate"].is_string()), "{g}");
+            }
+        }
+        total_frames += frames;
+    }
+    assert!(total_frames > 80, "{total_frames}");
+}
+
+#[test]
+fn decode_reads_stdin_and_prints_a_table() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
+        .args(["decode", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(data("synthetic/standard_mono_producer.tic")).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        table.starts_with("frame 1: standard mode, 48 groups"),
+        "{table}"
+    );
+    assert!(table.contains("4812345 Wh"), "{table}");
+    assert_eq!(
+        stderr(&o).trim(),
+        "frames=1 checksum_errors=0 format_errors=0 size_errors=0 interrupted=0"
+    );
+}
+
+#[test]
+fn decode_of_a_missing_file_exits_2() {
+    let o = run(&["decode", "/nonexistent/capture.bin"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/capture.bin"));
+}
+
+#[test]
+fn decode_flags_a_cooked_tty_capture() {
+    let path = data("real/ticdecodecpp__continuous_linky_3P_historical_TIC_2024_sample.bin");
+    let o = run(&["decode", "--stats", path.to_str().unwrap()]);
+    assert!(o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("cooked"), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("frames=4 checksum_errors=0 format_errors=0 size_errors=0 interrupted=1")
+    );
+}

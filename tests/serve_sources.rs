@@ -1,0 +1,127 @@
+//! Live sources into the real binary: a pty pair standing in for the serial port, and a TCP
+//! peer standing in for ser2net. Each is then lost, and the exporter must say so, keep its
+//! health series, and try to re-open.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::exporter::{DEADLINE, Exporter, sample};
+use common::read;
+use serialport::SerialPort;
+
+/// Writes the frames of a fixture to `w` every 100 ms until `stop` is set.
+fn keep_writing(
+    mut w: impl Write + Send + 'static,
+    bytes: Vec<u8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) && start.elapsed() < DEADLINE {
+            if w.write_all(&bytes).is_err() {
+                return;
+            }
+            let _ = w.flush();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+}
+
+#[test]
+fn serial_port_on_a_pty_then_unplugged() {
+    let (master, slave) = serialport::TTYPort::pair().expect("pty pair");
+    let device = slave.name().expect("slave name");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = keep_writing(master, read("synthetic/historic_mono_hc.tic"), stop.clone());
+    // No speed given: detection starts at 1200 Bd (a pty delivers at any speed).
+    let exporter = Exporter::start(&[
+        "--source",
+        &format!("tic={device}"),
+        "--source.timeout",
+        "2s",
+    ]);
+    let m = exporter.wait_for("values from the pty", |m| {
+        m.contains("teleinfo_papp_va{meter=\"tic\"} 2800")
+            && sample(m, "teleinfo_frames_total{meter=\"tic\"}").unwrap_or(0.0) >= 3.0
+    });
+    assert!(m.contains("teleinfo_up{meter=\"tic\"} 1"), "{m}");
+    assert!(
+        m.contains("teleinfo_index_wh_total{meter=\"tic\",period=\"HCHP\"} 7654321"),
+        "{m}"
+    );
+    assert_eq!(
+        sample(&m, "teleinfo_checksum_errors_total{meter=\"tic\"}"),
+        Some(0.0)
+    );
+
+    // Unplug: the master side goes away.
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    drop(slave);
+    let m = exporter.wait_for("the loss and a reconnect attempt", |m| {
+        m.contains("teleinfo_up{meter=\"tic\"} 0")
+            && sample(m, "teleinfo_source_reconnects_total{meter=\"tic\"}").unwrap_or(0.0) >= 1.0
+    });
+    assert!(
+        !m.contains("teleinfo_papp_va{meter=\"tic\"}"),
+        "values must leave /metrics:\n{m}"
+    );
+    assert!(m.contains("teleinfo_frames_total{meter=\"tic\"}"), "{m}");
+    let log = exporter.log();
+    assert!(log.contains("source lost"), "{log}");
+    // The process is still serving.
+    assert_eq!(exporter.request("GET", "/healthz", None).0, 200);
+}
+
+#[test]
+fn missing_device_at_start_is_retried_not_fatal() {
+    let exporter = Exporter::start(&["--source", "gone=/dev/ttyTELEINFO-none@1200"]);
+    let m = exporter.wait_for("a retry", |m| {
+        sample(m, "teleinfo_source_reconnects_total{meter=\"gone\"}").unwrap_or(0.0) >= 1.0
+    });
+    assert!(m.contains("teleinfo_up{meter=\"gone\"} 0"), "{m}");
+    assert!(
+        exporter.log().contains("does not exist"),
+        "{}",
+        exporter.log()
+    );
+}
+
+#[test]
+fn tcp_peer_closing_is_a_lost_source_that_comes_back() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let frames = read("synthetic/standard_tri_tempo.tic");
+    // Serve two connections: each sends the frame a few times, then closes.
+    let server = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (mut conn, _) = listener.accept().unwrap();
+            for _ in 0..20 {
+                if conn.write_all(&frames).is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    });
+    let exporter = Exporter::start(&["--source", &format!("net=tcp://127.0.0.1:{port}")]);
+    exporter.wait_for("values of the first session", |m| {
+        m.contains("teleinfo_tempo_color{meter=\"net\",day=\"tomorrow\",color=\"red\"} 1")
+    });
+    exporter.wait_for("the second session", |m| {
+        sample(m, "teleinfo_source_reconnects_total{meter=\"net\"}").unwrap_or(0.0) >= 1.0
+            && sample(m, "teleinfo_frames_total{meter=\"net\"}").unwrap_or(0.0) >= 25.0
+    });
+    server.join().unwrap();
+    let m = exporter.wait_for("the end of the second session", |m| {
+        m.contains("teleinfo_up{meter=\"net\"} 0")
+    });
+    assert_eq!(
+        sample(&m, "teleinfo_frames_total{meter=\"net\"}"),
+        Some(40.0),
+        "{m}"
+    );
+}
