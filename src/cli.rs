@@ -42,6 +42,19 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the frames of a capture file or of stdin, to check a line or a recording.
     Decode(DecodeArgs),
+    /// Check a serial line: try 1200 and 9600 Bd, report what arrives and what to fix.
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The serial device, e.g. /dev/ttyAMA0 or /dev/serial/by-id/usb-FTDI_TINFO-…
+    #[arg(value_name = "DEVICE")]
+    pub device: PathBuf,
+
+    /// Seconds to listen at each speed (a historic frame takes up to 2 s).
+    #[arg(long, value_name = "N", default_value = "5", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub seconds: u64,
 }
 
 /// Log verbosity.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
-use teleinfo_exporter::cli::{Cli, Command, DecodeArgs, ServeArgs};
+use teleinfo_exporter::cli::{Cli, Command, DecodeArgs, ProbeArgs, ServeArgs};
 use teleinfo_exporter::commands::decode::{self, Output};
 
 fn main() -> ExitCode {
@@ -15,6 +15,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Decode(args)) => run_decode(args),
         Some(Command::Serve(args)) => run_serve(args),
+        Some(Command::Probe(args)) => run_probe(args),
         None => run_serve(cli.serve),
     }
 }
@@ -61,6 +62,31 @@ fn init_logging(level: Option<&str>) {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
+}
+
+/// Exit 0 when valid frames were found, 1 otherwise (the report says why).
+fn run_probe(args: ProbeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let per_speed = Duration::from_secs(args.seconds);
+    let report = runtime.block_on(teleinfo_exporter::commands::probe::probe(
+        &args.device,
+        per_speed,
+    ));
+    print!("{}", report.render());
+    if report.working_speed().is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn run_decode(args: DecodeArgs) -> ExitCode {

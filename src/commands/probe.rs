@@ -1,0 +1,225 @@
+//! `teleinfo-exporter probe DEVICE`: the setup-time check of a serial line.
+//!
+//! Opens the port 7E1 at 1200 Bd (historic mode) and at 9600 Bd (standard mode), reads each
+//! for a few seconds, and says in plain words what it found: which speed and mode give valid
+//! frames, the meter's serial number and tariff, error counts, and what to fix when nothing
+//! valid arrives (permissions, a busy device, no signal, the wrong speed, a line read as 8N1
+//! upstream, a tty in cooked mode, a noisy line).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+
+use crate::source::OpenError;
+use crate::source::serial::{self, Detection};
+use crate::tic::{Decoder, DecoderStats, Label, Mode};
+
+/// What one speed gave.
+#[derive(Debug, Clone, Default)]
+pub struct SpeedResult {
+    pub baud: u32,
+    /// Why the port could not be opened at this speed.
+    pub open_error: Option<String>,
+    pub stats: DecoderStats,
+    pub mode: Option<Mode>,
+    pub serial: Option<String>,
+    pub tariff: Option<String>,
+    pub apparent_power_va: Option<String>,
+    /// Bytes with bit 7 set: the parity bit of a line read as 8N1 somewhere upstream.
+    pub high_bit_bytes: u64,
+    pub cooked_tty: bool,
+}
+
+/// The whole probe.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub device: String,
+    pub results: Vec<SpeedResult>,
+}
+
+/// Reads `device` for `per_speed` at each speed.
+pub async fn probe(device: &Path, per_speed: Duration) -> Report {
+    let mut results = Vec::new();
+    for baud in [1200, 9600] {
+        results.push(probe_speed(device, baud, per_speed).await);
+        if results.last().is_some_and(|r| r.open_error.is_some()) {
+            break; // the same error at the other speed tells nothing new
+        }
+    }
+    Report {
+        device: device.display().to_string(),
+        results,
+    }
+}
+
+async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResult {
+    let mut result = SpeedResult {
+        baud,
+        ..SpeedResult::default()
+    };
+    let mut opened = match serial::open(device, Some(baud), &mut Detection::default()) {
+        Ok(o) => o,
+        Err(OpenError::Hint { message }) => {
+            result.open_error = Some(message);
+            return result;
+        }
+        Err(OpenError::Io(e)) => {
+            result.open_error = Some(e.to_string());
+            return result;
+        }
+    };
+    let mut decoder = Decoder::new();
+    let mut buf = vec![0u8; 4096];
+    let deadline = Instant::now() + duration;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let n = match tokio::time::timeout(left, opened.reader.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            Ok(Ok(_)) | Ok(Err(_)) => break, // device gone
+            Err(_) => break,                 // time is up
+        };
+        let bytes = &buf[..n];
+        result.high_bit_bytes += bytes.iter().filter(|&&b| b & 0x80 != 0).count() as u64;
+        decoder.feed(bytes, |frame| {
+            result.mode = Some(frame.mode());
+            let text = |l: Label| frame.get(l).map(|g| g.value.trim().to_owned());
+            if let Some(s) = text(Label::Adco).or_else(|| text(Label::Adsc)) {
+                result.serial = Some(s);
+            }
+            if let Some(t) = text(Label::Optarif).or_else(|| text(Label::Ngtf)) {
+                result.tariff = Some(t);
+            }
+            if let Some(p) = text(Label::Papp).or_else(|| text(Label::Sinsts)) {
+                result.apparent_power_va = Some(p);
+            }
+        });
+        result.cooked_tty |= decoder.looks_like_cooked_tty();
+    }
+    decoder.finish();
+    result.stats = decoder.stats();
+    result
+}
+
+impl Report {
+    /// The speed whose frames are valid and match it (a historic frame at 1200 Bd, a standard
+    /// one at 9600 Bd). A pty or a TCP bridge delivers at any speed, so both may decode.
+    pub fn working_speed(&self) -> Option<&SpeedResult> {
+        let valid = |r: &&SpeedResult| r.stats.frames > 0;
+        self.results
+            .iter()
+            .filter(valid)
+            .find(|r| r.mode.is_some_and(|m| m.baud_rate() == r.baud))
+            .or_else(|| self.results.iter().find(valid))
+    }
+
+    /// The plain-words diagnosis, one advice per line.
+    pub fn diagnosis(&self) -> Vec<String> {
+        let mut advice = Vec::new();
+        if let Some(e) = self.results.iter().find_map(|r| r.open_error.as_ref()) {
+            advice.push(e.clone());
+            return advice;
+        }
+        let bytes: u64 = self.results.iter().map(|r| r.stats.bytes).sum();
+        match self.working_speed() {
+            None if bytes == 0 => advice.push(
+                "no signal at all: check the wiring to the meter's I1 and I2 terminals, that \
+                 the adapter is powered (Linky terminal A, or the board's supply), and that \
+                 nothing else reads the port"
+                    .to_owned(),
+            ),
+            None => advice.push(
+                "bytes arrive but never a valid frame at 1200 nor 9600 Bd: check the wiring \
+                 (I1/I2), that the adapter suits the speed (some 1200 Bd adapters cannot do \
+                 9600 Bd), and that this is a TIC line"
+                    .to_owned(),
+            ),
+            Some(r) => {
+                let mode = r.mode.map_or("unknown", |m| m.as_str());
+                advice.push(format!(
+                    "the meter sends {mode}-mode frames at {} Bd: use --source {}@{}",
+                    r.baud,
+                    self.device,
+                    r.mode.map_or(r.baud, |m| m.baud_rate())
+                ));
+                let bad = r.stats.checksum_errors + r.stats.format_errors;
+                let total = r.stats.groups + bad;
+                if total > 0 && bad * 20 > total {
+                    advice.push(format!(
+                        "noisy line: {bad} of {total} groups were bad; check the adapter (some \
+                         have a sensitivity potentiometer), the cable length and its shielding"
+                    ));
+                }
+            }
+        }
+        let high: u64 = self.results.iter().map(|r| r.high_bit_bytes).sum();
+        if bytes > 0 && high * 10 > bytes {
+            advice.push(
+                "many bytes have bit 7 set: something upstream reads the line as 8N1 and passes \
+                 the parity bit on; the exporter masks it, but other tools need 7E1 \
+                 (stty cs7 parenb -parodd)"
+                    .to_owned(),
+            );
+        }
+        if self.results.iter().any(|r| r.cooked_tty) {
+            advice.push(
+                "CR arrives as LF and ETX is missing: the line passes through a tty in cooked \
+                 mode (a bridge, or stty left it so); set it raw"
+                    .to_owned(),
+            );
+        }
+        advice
+    }
+
+    /// The report as printed.
+    pub fn render(&self) -> String {
+        let mut out = format!("probing {}\n", self.device);
+        for r in &self.results {
+            let _ = write!(out, "  {:>5} Bd 7E1: ", r.baud);
+            if let Some(e) = &r.open_error {
+                let _ = writeln!(out, "cannot open ({e})");
+                continue;
+            }
+            let s = &r.stats;
+            let _ = writeln!(
+                out,
+                "{} bytes, {} frames, {} valid groups, {} checksum errors, {} format errors{}",
+                s.bytes,
+                s.frames,
+                s.groups,
+                s.checksum_errors,
+                s.format_errors,
+                r.mode.map_or(String::new(), |m| format!(", {m} mode")),
+            );
+        }
+        if let Some(r) = self.working_speed() {
+            let _ = writeln!(out, "meter:");
+            let _ = writeln!(
+                out,
+                "  serial number   {}",
+                r.serial.as_deref().unwrap_or("not sent")
+            );
+            let _ = writeln!(
+                out,
+                "  tariff          {}",
+                r.tariff.as_deref().unwrap_or("not sent")
+            );
+            let _ = writeln!(
+                out,
+                "  apparent power  {}",
+                r.apparent_power_va
+                    .as_deref()
+                    .map_or("not sent".to_owned(), |p| format!("{p} VA"))
+            );
+        }
+        let _ = writeln!(out, "diagnosis:");
+        for line in self.diagnosis() {
+            let _ = writeln!(out, "  - {line}");
+        }
+        out
+    }
+}
