@@ -24,7 +24,7 @@ fn warmed_meter(kind: DemoKind, name: &str) -> Meter {
         t += 1.5;
     }
     let mut meter = Meter::new(name);
-    meter.health.open = true;
+    meter.health_mut().open = true;
     let mut decoder = Decoder::new();
     let mut t = T0;
     decoder.feed(&bytes, |f| {
@@ -38,7 +38,7 @@ fn warmed_meter(kind: DemoKind, name: &str) -> Meter {
         );
     });
     meter.record_decoder(decoder.stats(), false);
-    meter.health.last_frame = Some(T0 + 3600.0);
+    meter.health_mut().last_frame = Some(T0 + 3600.0);
     meter
 }
 

@@ -57,11 +57,11 @@ pub async fn run_with(
     for (source, meter) in config.sources.iter().zip(&meters) {
         tokio::spawn(source::run(source.clone(), meter.clone(), options));
     }
-    let state = Arc::new(AppState {
+    let state = Arc::new(AppState::new(
         meters,
-        sources: config.sources.clone(),
-        stale_after: config.stale_after,
-    });
+        config.sources.clone(),
+        config.stale_after,
+    ));
     let http_options = HttpOptions {
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,

@@ -32,9 +32,74 @@ pub struct AppState {
     pub meters: Vec<SharedMeter>,
     pub sources: Vec<SourceConfig>,
     pub stale_after: Duration,
+    cache: std::sync::Mutex<[Option<CachedScrape>; 2]>,
+}
+
+/// A rendered exposition and when it stops being right.
+struct CachedScrape {
+    /// Sum of the meters' revisions when it was rendered: revisions only grow, so any change
+    /// of any meter changes the sum.
+    revisions: u64,
+    /// The first moment a meter that was up goes stale (its values must then disappear).
+    valid_until: f64,
+    body: Bytes,
 }
 
 impl AppState {
+    pub fn new(
+        meters: Vec<SharedMeter>,
+        sources: Vec<SourceConfig>,
+        stale_after: Duration,
+    ) -> Self {
+        AppState {
+            meters,
+            sources,
+            stale_after,
+            cache: std::sync::Mutex::new([None, None]),
+        }
+    }
+
+    /// The exposition in `format`. Meters change about once a second while Prometheus (or a
+    /// dashboard, or a load test) may scrape far more often, so the rendered text is reused
+    /// until a meter changes or one goes stale: a scrape then costs a few atomic operations.
+    pub fn scrape(&self, format: Format) -> Bytes {
+        let slot = match format {
+            Format::Text => 0,
+            Format::OpenMetrics => 1,
+        };
+        let now = unix_now();
+        let revisions = self
+            .meters
+            .iter()
+            .fold(0u64, |sum, m| sum.wrapping_add(lock(m).revision()));
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = &cache[slot] {
+            if c.revisions == revisions && now <= c.valid_until {
+                return c.body.clone();
+            }
+        }
+        let snapshot = self.snapshot();
+        let revisions = snapshot
+            .meters
+            .iter()
+            .fold(0u64, |sum, m| sum.wrapping_add(m.revision()));
+        let stale = snapshot.stale_after;
+        let valid_until = snapshot
+            .meters
+            .iter()
+            .filter(|m| m.is_up(snapshot.now, stale))
+            .filter_map(|m| m.health().last_frame)
+            .map(|t| t + stale)
+            .fold(f64::INFINITY, f64::min);
+        let body = Bytes::from(snapshot.render(format));
+        cache[slot] = Some(CachedScrape {
+            revisions,
+            valid_until,
+            body: body.clone(),
+        });
+        body
+    }
+
     /// Copies every meter, each locked only for the copy.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -133,8 +198,7 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok());
             let format = negotiate(accept);
-            let body = state.snapshot().render(format);
-            response(StatusCode::OK, format.content_type(), body)
+            response(StatusCode::OK, format.content_type(), state.scrape(format))
         }
         "/healthz" => response(StatusCode::OK, "text/plain; charset=utf-8", "ok\n"),
         _ => response(
@@ -220,6 +284,60 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::meter::Meter;
+    use std::sync::{Arc, Mutex};
+
+    fn state_with_one_meter(stale_after: Duration) -> AppState {
+        let mut meter = Meter::new("m");
+        meter.health_mut().open = true;
+        meter.health_mut().last_frame = Some(unix_now());
+        AppState::new(vec![Arc::new(Mutex::new(meter))], Vec::new(), stale_after)
+    }
+
+    #[test]
+    fn scrapes_reuse_the_rendering_until_a_meter_changes() {
+        let state = state_with_one_meter(Duration::from_secs(60));
+        let a = state.scrape(Format::Text);
+        let b = state.scrape(Format::Text);
+        assert_eq!(
+            a.as_ptr(),
+            b.as_ptr(),
+            "second scrape should be the cached body"
+        );
+        assert!(
+            std::str::from_utf8(&a)
+                .unwrap()
+                .contains("teleinfo_up{meter=\"m\"} 1")
+        );
+        let om = state.scrape(Format::OpenMetrics);
+        assert_ne!(om, a, "each format has its own entry");
+        lock(&state.meters[0]).health_mut().reconnects += 1;
+        let c = state.scrape(Format::Text);
+        assert_ne!(a.as_ptr(), c.as_ptr());
+        assert!(
+            std::str::from_utf8(&c)
+                .unwrap()
+                .contains("teleinfo_source_reconnects_total{meter=\"m\"} 1")
+        );
+    }
+
+    #[test]
+    fn a_cached_scrape_expires_when_a_meter_goes_stale() {
+        let state = state_with_one_meter(Duration::from_millis(200));
+        let fresh = state.scrape(Format::Text);
+        assert!(
+            std::str::from_utf8(&fresh)
+                .unwrap()
+                .contains("teleinfo_up{meter=\"m\"} 1")
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let stale = state.scrape(Format::Text);
+        assert!(
+            std::str::from_utf8(&stale)
+                .unwrap()
+                .contains("teleinfo_up{meter=\"m\"} 0")
+        );
+    }
 
     #[test]
     fn prometheus_gets_openmetrics() {

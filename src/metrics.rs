@@ -672,7 +672,7 @@ impl Collector for Snapshot {
             "teleinfo_last_frame_timestamp_seconds",
             "Host Unix time of the last valid frame, seconds.",
             all.iter().filter_map(|m| {
-                m.health
+                m.health()
                     .last_frame
                     .map(|t| ([("meter", m.name())], V::Float(t)))
             }),
@@ -684,7 +684,7 @@ impl Collector for Snapshot {
             all.iter().map(|m| {
                 (
                     [("meter", m.name())],
-                    V::Count(m.health.decoder.clean_frames),
+                    V::Count(m.health().decoder.clean_frames),
                 )
             }),
         )?;
@@ -695,7 +695,7 @@ impl Collector for Snapshot {
             all.iter().map(|m| {
                 (
                     [("meter", m.name())],
-                    V::Count(m.health.decoder.checksum_errors),
+                    V::Count(m.health().decoder.checksum_errors),
                 )
             }),
         )?;
@@ -704,7 +704,7 @@ impl Collector for Snapshot {
             "teleinfo_frame_errors",
             "Malformed groups, over-long groups or frames, interrupted frames, implausible values.",
             all.iter().flat_map(|m| {
-                let h = &m.health;
+                let h = m.health();
                 [
                     ("format", h.decoder.format_errors + h.value_errors),
                     ("size", h.decoder.size_errors),
@@ -719,14 +719,14 @@ impl Collector for Snapshot {
             "teleinfo_bytes",
             "Bytes read from the source.",
             all.iter()
-                .map(|m| ([("meter", m.name())], V::Count(m.health.decoder.bytes))),
+                .map(|m| ([("meter", m.name())], V::Count(m.health().decoder.bytes))),
         )?;
         family(
             enc,
             "teleinfo_source_reconnects",
             "Re-opens after the source was lost.",
             all.iter()
-                .map(|m| ([("meter", m.name())], V::Count(m.health.reconnects))),
+                .map(|m| ([("meter", m.name())], V::Count(m.health().reconnects))),
         )?;
         family(
             enc,

@@ -20,9 +20,12 @@ pub fn index(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
     let mut rows = String::new();
     for (m, source) in snapshot.meters.iter().zip(sources) {
         let up = m.is_up(snapshot.now, snapshot.stale_after);
-        let age = m.health.last_frame.map_or("no frame yet".to_owned(), |t| {
-            format!("{:.0} s ago", (snapshot.now - t).max(0.0))
-        });
+        let age = m
+            .health()
+            .last_frame
+            .map_or("no frame yet".to_owned(), |t| {
+                format!("{:.0} s ago", (snapshot.now - t).max(0.0))
+            });
         let power = m
             .number(Label::Papp)
             .or_else(|| m.number(Label::Sinsts))

@@ -63,7 +63,7 @@ fn applying_frames_to_a_meter_allocates_nothing() {
             meter.record_decoder(decoder.stats(), decoder.looks_like_cooked_tty());
         }
         let after = ALLOCATIONS.load(Ordering::SeqCst);
-        assert!(meter.health.decoder.frames >= 2000);
+        assert!(meter.health().decoder.frames >= 2000);
         assert_eq!(
             after - before,
             0,

@@ -127,7 +127,9 @@ pub struct Health {
 #[derive(Clone, Debug)]
 pub struct Meter {
     name: String,
-    pub health: Health,
+    health: Health,
+    /// Bumped by every change, so that a scrape can tell nothing changed since the last one.
+    revision: u64,
     mode: Option<Mode>,
     three_phase: bool,
     slots: [Slot; LABELS],
@@ -148,6 +150,7 @@ impl Meter {
         Meter {
             name: name.into(),
             health: Health::default(),
+            revision: 0,
             mode: None,
             three_phase: false,
             slots: [Slot::Empty; LABELS],
@@ -165,6 +168,22 @@ impl Meter {
     /// The `meter` label.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The source's health counters.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Mutable access to the health counters; counts as a change.
+    pub fn health_mut(&mut self) -> &mut Health {
+        self.revision += 1;
+        &mut self.health
+    }
+
+    /// Increases with every change of this meter (never decreases).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The mode of the last frame.
@@ -288,8 +307,11 @@ impl Meter {
 
     /// Takes in the decoder's counters after a read (they include every byte and error).
     pub fn record_decoder(&mut self, stats: DecoderStats, cooked_tty: bool) {
-        self.health.decoder = stats;
-        self.health.cooked_tty = cooked_tty;
+        if self.health.decoder != stats || self.health.cooked_tty != cooked_tty {
+            self.revision += 1;
+            self.health.decoder = stats;
+            self.health.cooked_tty = cooked_tty;
+        }
     }
 
     /// Applies one complete frame received at `at`.
@@ -298,9 +320,10 @@ impl Meter {
         if self.mode != Some(mode) {
             // A meter switched between historic and standard mode: nothing carries over.
             let name = std::mem::take(&mut self.name);
-            let health = self.health;
+            let (health, revision) = (self.health, self.revision);
             *self = Meter::new(name);
             self.health = health;
+            self.revision = revision;
             self.mode = Some(mode);
         }
         let mut clean = frame.is_clean();
@@ -358,6 +381,7 @@ impl Meter {
         }
         self.overload = overload;
         self.health.last_frame = Some(at.host);
+        self.revision += 1;
     }
 
     /// Stores one valid group. `Err` when its value does not parse as its label's type.

@@ -47,7 +47,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let mut meter = Meter::new("m");
-        meter.health.open = true;
+        meter.health_mut().open = true;
         Fixture {
             meter,
             decoder: crate::tic::Decoder::new(),
@@ -186,12 +186,12 @@ fn an_implausible_index_is_rejected_and_counted() {
     jump[3] = ("HCHC", "091234567"); // +90 MWh in two seconds
     f.feed(&frame(Mode::Historic, &jump));
     assert_eq!(f.meter.number(Label::Hchc), Some(1_234_567));
-    assert_eq!(f.meter.health.implausible, 1);
+    assert_eq!(f.meter.health().implausible, 1);
     let mut back = MONO_HC.to_vec();
     back[4] = ("HCHP", "007654320"); // one Wh backwards
     f.feed(&frame(Mode::Historic, &back));
     assert_eq!(f.meter.number(Label::Hchp), Some(7_654_321));
-    assert_eq!(f.meter.health.implausible, 2);
+    assert_eq!(f.meter.health().implausible, 2);
     assert_eq!(f.meter.energy_drawn_wh(), Some(8_888_888));
 }
 
@@ -236,7 +236,7 @@ fn a_value_that_does_not_parse_is_counted_and_blocks_forgetting() {
         Mode::Standard,
         &[("SINSTS", "00200"), ("NTARF", "00")],
     ));
-    assert_eq!(f.meter.health.value_errors, 1);
+    assert_eq!(f.meter.health().value_errors, 1);
     assert_eq!(f.meter.number(Label::Ntarf), Some(2));
     assert_eq!(
         f.meter.number(Label::Irms1),
@@ -257,7 +257,7 @@ fn a_meter_switched_to_the_other_mode_starts_afresh() {
     assert_eq!(f.meter.mode(), Some(Mode::Standard));
     assert_eq!(f.meter.number(Label::Hchc), None);
     assert_eq!(f.meter.number(Label::Sinsts), Some(432));
-    assert_eq!(f.meter.health.last_frame, Some(1004.0));
+    assert_eq!(f.meter.health().last_frame, Some(1004.0));
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn freshness() {
     f.feed(&frame(Mode::Historic, MONO_HC));
     assert!(f.meter.is_up(1030.0, 30.0));
     assert!(!f.meter.is_up(1032.1, 30.0));
-    f.meter.health.open = false;
+    f.meter.health_mut().open = false;
     assert!(!f.meter.is_up(1003.0, 30.0));
 }
 

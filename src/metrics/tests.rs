@@ -10,7 +10,7 @@ const T0: f64 = 1_700_000_000.0;
 /// A meter fed with the fixture files in order, one second per frame, source open.
 fn meter_from(files: &[&str]) -> Meter {
     let mut meter = Meter::new("home");
-    meter.health.open = true;
+    meter.health_mut().open = true;
     let mut decoder = Decoder::new();
     let mut t = T0;
     for file in files {
@@ -171,7 +171,7 @@ fn stale_meter_keeps_only_its_health_series() {
 #[test]
 fn closed_source_is_down_even_with_a_recent_frame() {
     let mut m = meter_from(&["historic_mono_base"]);
-    m.health.open = false;
+    m.health_mut().open = false;
     let text = render(vec![m], T0 + 2.0, Format::Text);
     assert!(text.contains("teleinfo_up{meter=\"home\"} 0\n"), "{text}");
     assert!(!text.contains("teleinfo_papp_va"), "{text}");
@@ -183,7 +183,7 @@ fn several_meters_are_grouped_by_family() {
     let b = meter_from(&["standard_mono_producer"]);
     a = {
         let mut renamed = Meter::new("garage");
-        renamed.health = a.health;
+        *renamed.health_mut() = *a.health();
         let path = format!(
             "{}/tests/data/synthetic/historic_mono_base.tic",
             env!("CARGO_MANIFEST_DIR")

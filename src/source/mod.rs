@@ -140,7 +140,7 @@ pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) 
     let mut cooked_warned = false;
     loop {
         if lost {
-            lock(&meter).health.reconnects += 1;
+            lock(&meter).health_mut().reconnects += 1;
         }
         let opened = match &config.spec {
             SourceSpec::Serial { path, baud } => serial::open(path, *baud, &mut serial_state),
@@ -161,7 +161,7 @@ pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) 
         if !lost || opened.probation.is_none() {
             info!(meter = %config.name, source = %config.spec, "source opened");
         }
-        lock(&meter).health.open = true;
+        lock(&meter).health_mut().open = true;
         let frames_before = decoder.stats().frames;
         let ended = pump(
             opened,
@@ -179,7 +179,7 @@ pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) 
             let mut m = lock(&meter);
             m.record_decoder(decoder.stats(), decoder.looks_like_cooked_tty());
             if !matches!(ended, Ended::EndOfReplay) {
-                m.health.open = false;
+                m.health_mut().open = false;
             }
         }
         match ended {
