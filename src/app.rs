@@ -62,6 +62,7 @@ pub async fn run_with(
         config.sources.clone(),
         config.stale_after,
     ));
+    http::raise_open_files_limit(config.max_connections);
     let http_options = HttpOptions {
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,

@@ -117,6 +117,13 @@ pub struct HttpOptions {
     pub header_timeout: Duration,
 }
 
+/// Largest request head accepted: a scrape's request is a few hundred bytes. Bounding it also
+/// bounds the memory an idle or hostile connection can hold (hyper's default is ~400 KiB).
+const MAX_REQUEST_HEAD: usize = 16 * 1024;
+
+/// Most request headers accepted.
+const MAX_HEADERS: usize = 64;
+
 /// How long requests in flight may take to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
@@ -209,6 +216,28 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
     }
 }
 
+/// Raises the soft limit on open files so that `max_connections` connections, the sources
+/// and the listeners fit (many systems start at 1024). Returns the limit now in force.
+pub fn raise_open_files_limit(max_connections: usize) -> u64 {
+    let wanted = max_connections as u64 + 256;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(n) => {
+            if n < wanted {
+                warn!(
+                    "the open files limit is {n}, below the {wanted} that {max_connections} \
+                     connections need: raise it (LimitNOFILE= in the unit) or lower \
+                     --web.max-connections"
+                );
+            }
+            n
+        }
+        Err(e) => {
+            warn!("cannot read or raise the open files limit: {e}");
+            0
+        }
+    }
+}
+
 /// Serves until `shutdown` resolves, then lets open requests finish for up to a second.
 pub async fn serve(
     listeners: Vec<TcpListener>,
@@ -258,6 +287,8 @@ pub async fn serve(
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(options.header_timeout)
+                    .max_buf_size(MAX_REQUEST_HEAD)
+                    .max_headers(MAX_HEADERS)
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
