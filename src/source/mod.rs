@@ -210,6 +210,19 @@ pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) 
     }
 }
 
+/// Longest a byte count may wait before it is published to the meter.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
+/// True when frames or errors were counted since `published` (bytes and groups alone are not
+/// worth a new rendering of /metrics).
+fn counters_moved(published: &crate::tic::DecoderStats, now: &crate::tic::DecoderStats) -> bool {
+    published.frames != now.frames
+        || published.checksum_errors != now.checksum_errors
+        || published.format_errors != now.format_errors
+        || published.size_errors != now.size_errors
+        || published.interrupted != now.interrupted
+}
+
 /// Reads until the source ends or is lost, feeding the decoder and the meter.
 async fn pump(
     mut opened: Opened,
@@ -220,12 +233,20 @@ async fn pump(
     cooked_warned: &mut bool,
     config: &SourceConfig,
 ) -> Ended {
-    let mut buf = vec![0u8; 64 * 1024];
+    // A live line delivers at most ~1 kB/s: 4 KiB per source keeps 1000 sources small. Only
+    // an unpaced replay, which decodes as fast as it can read, gets a large buffer.
+    let size = if opened.ends && opened.pace.is_none() {
+        64 * 1024
+    } else {
+        4096
+    };
+    let mut buf = vec![0u8; size];
     let started = tokio::time::Instant::now();
     let mut paced_bytes = 0u64;
     let mut pace_baud: Option<u32> = None;
     let groups_at_start = decoder.stats().groups;
     let bytes_at_start = decoder.stats().bytes;
+    let mut last_publish = tokio::time::Instant::now();
     loop {
         // Replays read small chunks so that pacing is smooth.
         let chunk = match opened.pace {
@@ -275,7 +296,13 @@ async fn pump(
         let mut m = lock(meter);
         decoder.feed(bytes, |frame| m.apply(frame, stamp));
         let cooked = decoder.looks_like_cooked_tty();
-        m.record_decoder(decoder.stats(), cooked);
+        // Publish the counters when a frame or an error happened, or once a second: not on
+        // every read, since each change invalidates the rendered /metrics.
+        let stats = decoder.stats();
+        if counters_moved(&m.health().decoder, &stats) || last_publish.elapsed() >= PUBLISH_EVERY {
+            m.record_decoder(stats, cooked);
+            last_publish = tokio::time::Instant::now();
+        }
         drop(m);
         if cooked && !*cooked_warned {
             *cooked_warned = true;
