@@ -121,6 +121,13 @@ pub struct Health {
     pub cooked_tty: bool,
     /// Host Unix time of the last complete frame.
     pub last_frame: Option<f64>,
+    /// Frames of the other mode not taken (yet) because the switch had not settled.
+    pub ignored_frames: u64,
+    /// Switches between historic and standard mode taken (each restarts the counters).
+    pub mode_switches: u64,
+    /// Energy indexes that jumped and were then confirmed as a new baseline (a counter
+    /// reset: meter replaced, or a long gap).
+    pub rebases: u64,
 }
 
 /// Everything known about one meter.
@@ -142,6 +149,8 @@ pub struct Meter {
     meter_time: Option<(i64, f64)>,
     overload: bool,
     overload_events: u64,
+    /// A mode different from `mode` seen in consecutive clean frames.
+    pending_mode: Option<(Mode, u8)>,
 }
 
 impl Meter {
@@ -162,6 +171,7 @@ impl Meter {
             meter_time: None,
             overload: false,
             overload_events: 0,
+            pending_mode: None,
         }
     }
 
@@ -317,15 +327,32 @@ impl Meter {
     /// Applies one complete frame received at `at`.
     pub fn apply(&mut self, frame: &Frame<'_>, at: Stamp) {
         let mode = frame.mode();
-        if self.mode != Some(mode) {
-            // A meter switched between historic and standard mode: nothing carries over.
+        if let Some(current) = self.mode.filter(|&m| m != mode) {
+            // A frame of the other mode. Enedis does switch a Linky between historic and
+            // standard mode, but a stray frame must not wipe the state: the switch is taken
+            // after SETTLE_FRAMES clean frames in a row of the new mode.
+            let seen = match self.pending_mode {
+                Some((m, n)) if m == mode => n + 1,
+                _ => 1,
+            };
+            if !frame.is_clean() || seen < text::SETTLE_FRAMES {
+                self.pending_mode = frame.is_clean().then_some((mode, seen));
+                self.health.ignored_frames += 1;
+                self.revision += 1;
+                return;
+            }
+            tracing::info!(meter = %self.name, "the meter switched from {current} to {mode} mode");
+            // Nothing carries over: indexes restart from the new mode's values (a counter
+            // reset for Prometheus), as they would for a new meter.
             let name = std::mem::take(&mut self.name);
             let (health, revision) = (self.health, self.revision);
             *self = Meter::new(name);
             self.health = health;
+            self.health.mode_switches += 1;
             self.revision = revision;
-            self.mode = Some(mode);
         }
+        self.pending_mode = None;
+        self.mode = Some(mode);
         let mut clean = frame.is_clean();
         let short = mode == Mode::Historic
             && frame
@@ -414,7 +441,8 @@ impl Meter {
                 let n = decimal(value).ok_or(())?;
                 if let Some(i) = energy_slot(label) {
                     match self.energy[i].offer(n, at, clean, max_power) {
-                        Verdict::Accepted | Verdict::Rebased => {}
+                        Verdict::Accepted => {}
+                        Verdict::Rebased => self.health.rebases += 1,
                         Verdict::Rejected => {
                             self.health.implausible += 1;
                             return Ok(()); // keep the last accepted value

@@ -247,17 +247,30 @@ fn a_value_that_does_not_parse_is_counted_and_blocks_forgetting() {
 }
 
 #[test]
-fn a_meter_switched_to_the_other_mode_starts_afresh() {
+fn a_meter_switched_to_the_other_mode_starts_afresh_once_the_switch_settles() {
     let mut f = Fixture::new();
     f.feed(&frame(Mode::Historic, MONO_HC));
-    f.feed(&frame(
+    let standard = frame(
         Mode::Standard,
         &[("ADSC", "031762120162"), ("SINSTS", "00432")],
-    ));
+    );
+    // One or two stray frames of the other mode change nothing.
+    f.feed(&standard);
+    f.feed(&standard);
+    assert_eq!(f.meter.mode(), Some(Mode::Historic));
+    assert_eq!(f.meter.number(Label::Hchc), Some(1_234_567));
+    assert_eq!(f.meter.health().ignored_frames, 2);
+    f.feed(&frame(Mode::Historic, MONO_HC));
+    f.feed(&standard);
+    f.feed(&standard);
+    assert_eq!(f.meter.mode(), Some(Mode::Historic), "the run was broken");
+    // Three in a row: the meter was switched.
+    f.feed(&standard);
     assert_eq!(f.meter.mode(), Some(Mode::Standard));
     assert_eq!(f.meter.number(Label::Hchc), None);
     assert_eq!(f.meter.number(Label::Sinsts), Some(432));
-    assert_eq!(f.meter.health().last_frame, Some(1004.0));
+    assert_eq!(f.meter.health().mode_switches, 1);
+    assert_eq!(f.meter.health().last_frame, Some(1014.0));
 }
 
 #[test]
