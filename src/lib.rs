@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod http;
+pub mod localtime;
 pub mod meter;
 pub mod metrics;
 pub mod page;
