@@ -24,12 +24,15 @@ use tokio::sync::{Semaphore, mpsc};
 use tracing::{debug, warn};
 
 use crate::config::SourceConfig;
+use crate::history::SharedHistory;
 use crate::metrics::{Format, Snapshot};
 use crate::source::{SharedMeter, lock, unix_now};
 
 /// What the handlers read.
 pub struct AppState {
     pub meters: Vec<SharedMeter>,
+    /// The live page's history of each meter, in the order of `meters`.
+    pub histories: Vec<SharedHistory>,
     pub sources: Vec<SourceConfig>,
     pub stale_after: Duration,
 }

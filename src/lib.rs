@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod history;
 pub mod http;
 pub mod localtime;
 pub mod meter;
