@@ -1,4 +1,5 @@
-//! The HTTP server (hyper 1): `/metrics`, `/`, `/healthz`.
+//! The HTTP server (hyper 1): `/metrics`, the live page at `/` with its assets and its JSON
+//! API `/api/v1/meters`, and `/healthz`.
 //!
 //! Scrapes never touch a source: they copy the meters' current state and render it. The
 //! server caps concurrent connections, gives clients a bounded time to send their headers,
@@ -111,7 +112,8 @@ fn response(
 /// Routes one request.
 pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>> {
     let path = req.uri().path();
-    let known = matches!(path, "/metrics" | "/" | "/healthz");
+    let known = matches!(path, "/metrics" | "/" | "/healthz" | API_METERS)
+        || crate::page::asset(path).is_some();
     if !known {
         return response(
             StatusCode::NOT_FOUND,
@@ -140,12 +142,82 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
             response(StatusCode::OK, format.content_type(), body)
         }
         "/healthz" => response(StatusCode::OK, "text/plain; charset=utf-8", "ok\n"),
-        _ => response(
-            StatusCode::OK,
-            "text/html; charset=utf-8",
-            crate::page::index(&state.snapshot(), &state.sources),
-        ),
+        API_METERS => {
+            let with_history = crate::api::wants_history(req.uri().query());
+            let body = crate::api::build(
+                &state.snapshot(),
+                &state.sources,
+                &state.histories,
+                with_history,
+            );
+            let mut r = response(
+                StatusCode::OK,
+                "application/json",
+                crate::api::to_json(&body),
+            );
+            // Live values: a cached copy would show a power that is no longer true.
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        "/" => {
+            let mut r = response(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                crate::page::index(&state.snapshot(), &state.sources),
+            );
+            let h = r.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(crate::page::CONTENT_SECURITY_POLICY),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            r
+        }
+        _ => match crate::page::asset(path) {
+            Some(asset) => asset_response(req, asset),
+            None => response(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                "not found\n",
+            ),
+        },
     }
+}
+
+/// The JSON API's path.
+pub const API_METERS: &str = "/api/v1/meters";
+
+/// An embedded asset, revalidated on each load (`no-cache` + ETag): a new binary must never
+/// run with the old script, and a revalidation costs a 304 without a body.
+fn asset_response(req: &Request<Incoming>, asset: &crate::page::Asset) -> Response<Full<Bytes>> {
+    let etag = asset.etag();
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if fresh {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        response(StatusCode::OK, asset.content_type, asset.body)
+    };
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    r
 }
 
 /// Serves until `shutdown` resolves, then lets open requests finish for up to a second.

@@ -5,6 +5,7 @@
 //! the [`tic`] decoder turns them into frames, [`meter`] keeps each meter's state, and
 //! [`metrics`] renders that state when [`http`] is scraped. [`app`] wires them together.
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod commands;
