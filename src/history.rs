@@ -400,6 +400,11 @@ impl History {
         self.period_names[i].as_ref().map(ShortText::as_str)
     }
 
+    /// True until the first reading is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.last_record.is_none()
+    }
+
     /// True once the meter reported injected power or energy.
     pub fn ever_injected(&self) -> bool {
         self.ever_injected
