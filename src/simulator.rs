@@ -199,8 +199,10 @@ impl Simulator {
         } else {
             0.0
         };
-        let jitter = 1.0 + (self.rng.unit() - 0.5) * 0.04;
-        let total = (250.0 + fridge + daily + heater + appliance) * jitter;
+        // ±2 % on the load and ±20 VA of standby devices: a real PAPP never holds still for
+        // long, and the live page's browser test relies on seeing it move, even at night.
+        let r = self.rng.unit() - 0.5;
+        let total = (250.0 + fridge + daily + heater + appliance) * (1.0 + r * 0.04) + r * 40.0;
         if burst > 0.0 {
             burst.max(total)
         } else {

@@ -85,7 +85,7 @@
       : h.bytes_total > 0
         ? num(h.bytes_total) + ' bytes received but no valid frame yet: check the speed (1200 or 9600 Bd) and the wiring.'
         : 'The source is open; nothing received yet.';
-    return el('div', 'waiting', el('div', 'spinner'),
+    return el('div', 'wait-box', el('div', 'spinner'),
       el('p', 'wait-title', 'Waiting for the first frame on ', el('code', null, m.source), '…'),
       el('p', 'small', hint));
   }
@@ -141,8 +141,9 @@
       const tbl = el('table', 'periods');
       for (const x of periods) {
         const [short, what, colour] = describe(x.period, x.name);
-        const row = el('tr', x.active ? 'active' : null, el('td', null, chip(short, colour)),
-          el('td', 'what', what), el('td', 'num', kwh(x.today_wh), el('span', 'unit', ' kWh')));
+        const row = el('tr', x.active ? 'active' : null,
+          el('td', null, chip(short, colour), el('span', 'what', what)),
+          el('td', 'num', kwh(x.today_wh), el('span', 'unit', ' kWh')));
         row.title = 'index ' + x.period + ': ' + num(x.index_wh) + ' Wh';
         tbl.append(row);
       }
