@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::config::Config;
+use crate::history::History;
 use crate::http::{self, AppState, HttpOptions};
 use crate::meter::Meter;
 use crate::source::{self, RunOptions};
@@ -54,11 +55,19 @@ pub async fn run_with(
         .iter()
         .map(|s| Arc::new(Mutex::new(Meter::new(s.name.clone()))))
         .collect();
-    for (source, meter) in config.sources.iter().zip(&meters) {
-        tokio::spawn(source::run(source.clone(), meter.clone(), options));
+    // One bounded history per meter, allocated now at its full size.
+    let histories: Vec<_> = config.sources.iter().map(|_| History::shared()).collect();
+    for ((source, meter), history) in config.sources.iter().zip(&meters).zip(&histories) {
+        tokio::spawn(source::run(
+            source.clone(),
+            meter.clone(),
+            history.clone(),
+            options,
+        ));
     }
     let state = Arc::new(AppState::new(
         meters,
+        histories,
         config.sources.clone(),
         config.stale_after,
     ));

@@ -1,4 +1,5 @@
-//! The HTTP server (hyper 1): `/metrics`, `/`, `/healthz`.
+//! The HTTP server (hyper 1): `/metrics`, the live page at `/` with its assets and its JSON
+//! API `/api/v1/meters`, and `/healthz`.
 //!
 //! Scrapes never touch a source: they copy the meters' current state and render it. The
 //! server caps concurrent connections, gives clients a bounded time to send their headers,
@@ -24,12 +25,15 @@ use tokio::sync::{Semaphore, mpsc};
 use tracing::{debug, warn};
 
 use crate::config::SourceConfig;
+use crate::history::SharedHistory;
 use crate::metrics::{Format, Snapshot};
 use crate::source::{SharedMeter, lock, unix_now};
 
 /// What the handlers read.
 pub struct AppState {
     pub meters: Vec<SharedMeter>,
+    /// The live page's history of each meter, in the order of `meters`.
+    pub histories: Vec<SharedHistory>,
     pub sources: Vec<SourceConfig>,
     pub stale_after: Duration,
     cache: std::sync::Mutex<[Option<CachedScrape>; 2]>,
@@ -48,11 +52,13 @@ struct CachedScrape {
 impl AppState {
     pub fn new(
         meters: Vec<SharedMeter>,
+        histories: Vec<SharedHistory>,
         sources: Vec<SourceConfig>,
         stale_after: Duration,
     ) -> Self {
         AppState {
             meters,
+            histories,
             sources,
             stale_after,
             cache: std::sync::Mutex::new([None, None]),
@@ -180,7 +186,8 @@ fn response(
 /// Routes one request.
 pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>> {
     let path = req.uri().path();
-    let known = matches!(path, "/metrics" | "/" | "/healthz");
+    let known = matches!(path, "/metrics" | "/" | "/healthz" | API_METERS)
+        || crate::page::asset(path).is_some();
     if !known {
         return response(
             StatusCode::NOT_FOUND,
@@ -208,11 +215,50 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
             response(StatusCode::OK, format.content_type(), state.scrape(format))
         }
         "/healthz" => response(StatusCode::OK, "text/plain; charset=utf-8", "ok\n"),
-        _ => response(
-            StatusCode::OK,
-            "text/html; charset=utf-8",
-            crate::page::index(&state.snapshot(), &state.sources),
-        ),
+        API_METERS => {
+            let with_history = crate::api::wants_history(req.uri().query());
+            let body = crate::api::build(
+                &state.snapshot(),
+                &state.sources,
+                &state.histories,
+                with_history,
+            );
+            let mut r = response(
+                StatusCode::OK,
+                "application/json",
+                crate::api::to_json(&body),
+            );
+            // Live values: a cached copy would show a power that is no longer true.
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        "/" => {
+            let mut r = response(
+                StatusCode::OK,
+                "text/html; charset=utf-8",
+                crate::page::index(&state.snapshot(), &state.sources),
+            );
+            let h = r.headers_mut();
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(crate::page::CONTENT_SECURITY_POLICY),
+            );
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            r
+        }
+        _ => match crate::page::asset(path) {
+            Some(asset) => asset_response(req, asset),
+            None => response(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                "not found\n",
+            ),
+        },
     }
 }
 
@@ -236,6 +282,37 @@ pub fn raise_open_files_limit(max_connections: usize) -> u64 {
             0
         }
     }
+}
+
+/// The JSON API's path.
+pub const API_METERS: &str = "/api/v1/meters";
+
+/// An embedded asset, revalidated on each load (`no-cache` + ETag): a new binary must never
+/// run with the old script, and a revalidation costs a 304 without a body.
+fn asset_response(req: &Request<Incoming>, asset: &crate::page::Asset) -> Response<Full<Bytes>> {
+    let etag = asset.etag();
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if fresh {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        response(StatusCode::OK, asset.content_type, asset.body)
+    };
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    r
 }
 
 /// Serves until `shutdown` resolves, then lets open requests finish for up to a second.
@@ -322,7 +399,13 @@ mod tests {
         let mut meter = Meter::new("m");
         meter.health_mut().open = true;
         meter.health_mut().last_frame = Some(unix_now());
-        AppState::new(vec![Arc::new(Mutex::new(meter))], Vec::new(), stale_after)
+        let history = crate::history::History::shared();
+        AppState::new(
+            vec![Arc::new(Mutex::new(meter))],
+            vec![history],
+            Vec::new(),
+            stale_after,
+        )
     }
 
     #[test]

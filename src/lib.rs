@@ -5,11 +5,14 @@
 //! the [`tic`] decoder turns them into frames, [`meter`] keeps each meter's state, and
 //! [`metrics`] renders that state when [`http`] is scraped. [`app`] wires them together.
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod history;
 pub mod http;
+pub mod localtime;
 pub mod meter;
 pub mod metrics;
 pub mod page;

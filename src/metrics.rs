@@ -18,7 +18,7 @@ use prometheus_client::registry::Registry;
 use crate::meter::{HISTORIC_INDEXES, Meter};
 use crate::tic::stge::TempoColor;
 use crate::tic::value::{PhasePresence, Relays, TariffPeriod};
-use crate::tic::{Label, Mode};
+use crate::tic::{Label, Mode, Stge};
 
 /// The two exposition formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,58 @@ fn family<'a, const N: usize>(
 
 const PHASES: [&str; 3] = ["1", "2", "3"];
 
+/// Labels of the RMS current of each phase, in the order they are looked up: historic
+/// mono (IINST), historic three-phase (IINSTn), standard (IRMSn). Shared with the JSON API.
+pub(crate) const CURRENTS: &[(Label, &str)] = &[
+    (Label::Iinst, "1"),
+    (Label::Iinst1, "1"),
+    (Label::Iinst2, "2"),
+    (Label::Iinst3, "3"),
+    (Label::Irms1, "1"),
+    (Label::Irms2, "2"),
+    (Label::Irms3, "3"),
+];
+
+/// Labels of the RMS voltage of each phase (standard mode only).
+pub(crate) const VOLTAGES: &[(Label, &str)] = &[
+    (Label::Urms1, "1"),
+    (Label::Urms2, "2"),
+    (Label::Urms3, "3"),
+];
+
+/// Labels of the apparent power drawn per phase (three-phase standard mode only).
+pub(crate) const PHASE_POWERS: &[(Label, &str)] = &[
+    (Label::Sinsts1, "1"),
+    (Label::Sinsts2, "2"),
+    (Label::Sinsts3, "3"),
+];
+
+/// Labels of the current over the subscription per phase (historic mode; absent = 0).
+pub(crate) fn overload_currents(m: &Meter) -> &'static [(Label, &'static str)] {
+    match (m.mode(), m.three_phase()) {
+        (Some(Mode::Historic), false) => &[(Label::Adps, "1")],
+        (Some(Mode::Historic), true) => &[
+            (Label::Adir1, "1"),
+            (Label::Adir2, "2"),
+            (Label::Adir3, "3"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The status flags of STGE exported as `teleinfo_status_flag{flag}`, with their state.
+pub(crate) fn status_flags(s: Stge) -> [(&'static str, bool); 7] {
+    [
+        ("dry_contact_open", s.dry_contact_open()),
+        ("cover_open", s.cover_open()),
+        ("overvoltage", s.overvoltage()),
+        ("overload", s.overload()),
+        ("producer", s.producer()),
+        ("injecting", s.injecting()),
+        ("clock_degraded", s.clock_degraded()),
+    ]
+}
+
 /// `(label, phase)` pairs for per-phase values.
 fn per_phase<'m>(
     m: &'m Meter,
@@ -130,7 +182,7 @@ fn tempo_name(c: Option<TempoColor>) -> &'static str {
 }
 
 /// Today's and tomorrow's Tempo colours, when the meter is on a Tempo contract.
-fn tempo_colors(m: &Meter) -> Option<[&'static str; 2]> {
+pub(crate) fn tempo_colors(m: &Meter) -> Option<[&'static str; 2]> {
     match m.mode()? {
         Mode::Historic => {
             let today = match TariffPeriod::parse(m.text(Label::Ptec)?)? {
@@ -155,7 +207,7 @@ fn tempo_colors(m: &Meter) -> Option<[&'static str; 2]> {
 }
 
 /// Mobile-peak notice and active stages (0-3).
-fn mobile_peak(m: &Meter) -> Option<[u64; 2]> {
+pub(crate) fn mobile_peak(m: &Meter) -> Option<[u64; 2]> {
     match m.mode()? {
         Mode::Standard => m.stge().map(|s| {
             [
@@ -286,24 +338,16 @@ impl Collector for Snapshot {
             enc,
             "teleinfo_papp_va",
             "Apparent power drawn (PAPP or SINSTS), VA.",
-            fresh
-                .iter()
-                .filter_map(|m| one(m, Label::Papp, 1).or_else(|| one(m, Label::Sinsts, 1))),
+            fresh.iter().filter_map(|m| {
+                m.apparent_power_va()
+                    .map(|va| ([("meter", m.name())], int(va)))
+            }),
         )?;
         family(
             enc,
             "teleinfo_phase_papp_va",
             "Apparent power drawn per phase (SINSTS1-3), VA.",
-            fresh.iter().flat_map(|m| {
-                per_phase(
-                    m,
-                    &[
-                        (Label::Sinsts1, "1"),
-                        (Label::Sinsts2, "2"),
-                        (Label::Sinsts3, "3"),
-                    ],
-                )
-            }),
+            fresh.iter().flat_map(|m| per_phase(m, PHASE_POWERS)),
         )?;
         family(
             enc,
@@ -315,20 +359,7 @@ impl Collector for Snapshot {
             enc,
             "teleinfo_iinst_amperes",
             "RMS current per phase (IINST, IINST1-3, IRMS1-3), A.",
-            fresh.iter().flat_map(|m| {
-                per_phase(
-                    m,
-                    &[
-                        (Label::Iinst, "1"),
-                        (Label::Iinst1, "1"),
-                        (Label::Iinst2, "2"),
-                        (Label::Iinst3, "3"),
-                        (Label::Irms1, "1"),
-                        (Label::Irms2, "2"),
-                        (Label::Irms3, "3"),
-                    ],
-                )
-            }),
+            fresh.iter().flat_map(|m| per_phase(m, CURRENTS)),
         )?;
         family(
             enc,
@@ -350,16 +381,7 @@ impl Collector for Snapshot {
             enc,
             "teleinfo_voltage_volts",
             "RMS voltage per phase (URMS1-3), V.",
-            fresh.iter().flat_map(|m| {
-                per_phase(
-                    m,
-                    &[
-                        (Label::Urms1, "1"),
-                        (Label::Urms2, "2"),
-                        (Label::Urms3, "3"),
-                    ],
-                )
-            }),
+            fresh.iter().flat_map(|m| per_phase(m, VOLTAGES)),
         )?;
         family(
             enc,
@@ -518,16 +540,7 @@ impl Collector for Snapshot {
             "teleinfo_adps_amperes",
             "Current over the subscription (ADPS, ADIR1-3); 0 when the meter is not overloaded, A.",
             fresh.iter().flat_map(|m| {
-                let labels: &[(Label, &str)] = match (m.mode(), m.three_phase()) {
-                    (Some(Mode::Historic), false) => &[(Label::Adps, "1")],
-                    (Some(Mode::Historic), true) => &[
-                        (Label::Adir1, "1"),
-                        (Label::Adir2, "2"),
-                        (Label::Adir3, "3"),
-                    ],
-                    _ => &[],
-                };
-                labels.iter().map(move |&(l, phase)| {
+                overload_currents(m).iter().map(move |&(l, phase)| {
                     (
                         [("meter", m.name()), ("phase", phase)],
                         int(m.number(l).unwrap_or(0)),
@@ -559,16 +572,7 @@ impl Collector for Snapshot {
             "Status flags of the STGE register (0/1).",
             fresh.iter().flat_map(|m| {
                 m.stge().into_iter().flat_map(move |s| {
-                    [
-                        ("dry_contact_open", s.dry_contact_open()),
-                        ("cover_open", s.cover_open()),
-                        ("overvoltage", s.overvoltage()),
-                        ("overload", s.overload()),
-                        ("producer", s.producer()),
-                        ("injecting", s.injecting()),
-                        ("clock_degraded", s.clock_degraded()),
-                    ]
-                    .map(|(flag, on)| {
+                    status_flags(s).map(|(flag, on)| {
                         ([("meter", m.name()), ("flag", flag)], V::Int(i64::from(on)))
                     })
                 })

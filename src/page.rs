@@ -1,11 +1,72 @@
-//! The page at `/`: each meter at a glance (up, last frame age, main values) and a link to
-//! `/metrics`. Rendered on the server from the same snapshot as a scrape.
+//! The live page at `/`: a hand-written HTML page, style sheet and script embedded in the
+//! binary (no CDN, no build step, nothing fetched from elsewhere), which polls
+//! `/api/v1/meters` and draws the values and charts.
+//!
+//! The page also carries a server-rendered table of the meters inside `<noscript>`, so that a
+//! browser without JavaScript (a text browser over ssh on the Pi) still sees each meter's
+//! state and main values, refreshed by a `<meta refresh>` that only such a browser obeys.
 
 use std::fmt::Write;
 
 use crate::config::SourceConfig;
 use crate::metrics::Snapshot;
-use crate::tic::Label;
+
+/// The page; `<!--noscript-table-->` is replaced by the table at each request.
+const INDEX_HTML: &str = include_str!("web/index.html");
+const NOSCRIPT_MARK: &str = "<!--noscript-table-->";
+
+/// Everything the page loads comes from this server, and it loads nothing else: the script
+/// cannot be made to send readings elsewhere, and a phone never waits on a third party.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+
+/// A static file of the page.
+#[derive(Debug)]
+pub struct Asset {
+    pub content_type: &'static str,
+    pub body: &'static str,
+    hash: u64,
+}
+
+impl Asset {
+    const fn new(content_type: &'static str, body: &'static str) -> Asset {
+        Asset {
+            content_type,
+            body,
+            hash: fnv1a(body.as_bytes()),
+        }
+    }
+
+    /// A strong ETag: the content's hash, fixed at compile time.
+    pub fn etag(&self) -> String {
+        format!("\"{:016x}\"", self.hash)
+    }
+}
+
+/// FNV-1a, 64 bits: enough to tell two versions of a file apart.
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
+static APP_JS: Asset = Asset::new("text/javascript; charset=utf-8", include_str!("web/app.js"));
+static STYLE_CSS: Asset = Asset::new("text/css; charset=utf-8", include_str!("web/style.css"));
+
+/// The asset served at `path`, if any.
+pub fn asset(path: &str) -> Option<&'static Asset> {
+    match path {
+        "/assets/app.js" => Some(&APP_JS),
+        "/assets/style.css" => Some(&STYLE_CSS),
+        _ => None,
+    }
+}
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
@@ -15,8 +76,13 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The HTML page.
+/// The HTML page, with the `<noscript>` table of the meters now.
 pub fn index(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
+    INDEX_HTML.replacen(NOSCRIPT_MARK, &noscript_table(snapshot, sources), 1)
+}
+
+/// Each meter at a glance: up or down, last frame age, power, energy, tariff period.
+fn noscript_table(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
     let mut rows = String::new();
     for (m, source) in snapshot.meters.iter().zip(sources) {
         let up = m.is_up(snapshot.now, snapshot.stale_after);
@@ -27,8 +93,7 @@ pub fn index(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
                 format!("{:.0} s ago", (snapshot.now - t).max(0.0))
             });
         let power = m
-            .number(Label::Papp)
-            .or_else(|| m.number(Label::Sinsts))
+            .apparent_power_va()
             .map_or("–".to_owned(), |va| format!("{va} VA"));
         let energy = m.energy_drawn_wh().map_or("–".to_owned(), |wh| {
             format!("{:.3} kWh", wh as f64 / 1000.0)
@@ -38,9 +103,8 @@ pub fn index(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
         });
         let _ = writeln!(
             rows,
-            "<tr class=\"{class}\"><td>{name}</td><td>{source}</td><td>{state}</td><td>{age}</td>\
+            "<tr><td>{name}</td><td>{source}</td><td>{state}</td><td>{age}</td>\
              <td>{power}</td><td>{energy}</td><td>{period}</td><td>{overload}</td></tr>",
-            class = if up { "up" } else { "down" },
             name = esc(m.name()),
             source = esc(&source.spec.to_string()),
             state = if up { "up" } else { "down" },
@@ -48,19 +112,32 @@ pub fn index(snapshot: &Snapshot, sources: &[SourceConfig]) -> String {
         );
     }
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta http-equiv=\"refresh\" content=\"5\">\
-         <title>teleinfo-exporter</title><style>\
-         body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}\
-         td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}}\
-         tr.down{{color:#999}}</style></head><body>\
-         <h1>teleinfo-exporter {version}</h1>\
-         <table><thead><tr><th>meter</th><th>source</th><th>state</th><th>last frame</th>\
-         <th>apparent power</th><th>energy drawn</th><th>tariff period</th><th>overload</th>\
-         </tr></thead><tbody>\n{rows}</tbody></table>\
-         <p><a href=\"/metrics\">/metrics</a> · <a href=\"/healthz\">/healthz</a></p>\
-         </body></html>\n",
-        version = env!("CARGO_PKG_VERSION"),
+        "<table class=\"plain\"><thead><tr><th>meter</th><th>source</th><th>state</th>\
+         <th>last frame</th><th>apparent power</th><th>energy drawn</th><th>tariff period</th>\
+         <th>overload</th></tr></thead><tbody>\n{rows}</tbody></table>"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_is_small_and_self_contained() {
+        let total = INDEX_HTML.len() + APP_JS.body.len() + STYLE_CSS.body.len();
+        assert!(total < 40 * 1024, "the page grew to {total} bytes");
+        assert_eq!(INDEX_HTML.matches(NOSCRIPT_MARK).count(), 1);
+        for text in [INDEX_HTML, APP_JS.body, STYLE_CSS.body] {
+            // Nothing is loaded from another host (the SVG namespace is a name, not a load).
+            let text = text.replace("http://www.w3.org/2000/svg", "");
+            assert!(!text.contains("http://") && !text.contains("https://"));
+            assert!(!text.contains("//cdn"));
+        }
+    }
+
+    #[test]
+    fn etags_differ_by_content() {
+        assert_ne!(APP_JS.etag(), STYLE_CSS.etag());
+        assert_eq!(APP_JS.etag().len(), 18);
+    }
 }

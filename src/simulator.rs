@@ -9,6 +9,7 @@
 //! (off-peak 22:00–06:00) and Tempo colours follow the calendar.
 
 use crate::config::DemoKind;
+pub use crate::localtime::{Civil, paris_time};
 use crate::tic::{FrameWriter, Mode};
 
 /// A small deterministic PRNG (xorshift64*): enough for a simulation, no dependency.
@@ -28,75 +29,6 @@ impl Rng {
     /// Uniform in [0, 1).
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// French local time of a Unix time: (offset seconds, summer, broken-down local time).
-/// Summer time runs from the last Sunday of March to the last Sunday of October, 01:00 UTC.
-pub fn paris_time(unix: i64) -> (i64, bool, Civil) {
-    let utc = Civil::from_unix(unix);
-    let last_sunday = |month: u8| {
-        let last = Civil::days_from_civil(utc.year, month, 31);
-        // 1970-01-01 was a Thursday: weekday 0 = Sunday is (days + 4) % 7.
-        last - (last + 4).rem_euclid(7)
-    };
-    let start = last_sunday(3) * 86_400 + 3600;
-    let end = last_sunday(10) * 86_400 + 3600;
-    let summer = unix >= start && unix < end;
-    let offset = if summer { 7200 } else { 3600 };
-    (offset, summer, Civil::from_unix(unix + offset))
-}
-
-/// A calendar date and time of day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Civil {
-    pub year: i64,
-    pub month: u8,
-    pub day: u8,
-    pub hour: u8,
-    pub minute: u8,
-    pub second: u8,
-}
-
-impl Civil {
-    fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
-        let (m, d) = (i64::from(month), i64::from(day));
-        let y = if m <= 2 { year - 1 } else { year };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-    }
-
-    pub fn from_unix(unix: i64) -> Civil {
-        let days = unix.div_euclid(86_400);
-        let secs = unix.rem_euclid(86_400);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        Civil {
-            year,
-            month,
-            day,
-            hour: (secs / 3600) as u8,
-            minute: (secs % 3600 / 60) as u8,
-            second: (secs % 60) as u8,
-        }
-    }
-
-    fn hours(&self) -> f64 {
-        f64::from(self.hour) + f64::from(self.minute) / 60.0 + f64::from(self.second) / 3600.0
-    }
-
-    /// Days since 1970-01-01 of the date.
-    fn day_number(&self) -> i64 {
-        Self::days_from_civil(self.year, self.month, self.day)
     }
 }
 
@@ -267,8 +199,10 @@ impl Simulator {
         } else {
             0.0
         };
-        let jitter = 1.0 + (self.rng.unit() - 0.5) * 0.04;
-        let total = (250.0 + fridge + daily + heater + appliance) * jitter;
+        // ±2 % on the load and ±20 VA of standby devices: a real PAPP never holds still for
+        // long, and the live page's browser test relies on seeing it move, even at night.
+        let r = self.rng.unit() - 0.5;
+        let total = (250.0 + fridge + daily + heater + appliance) * (1.0 + r * 0.04) + r * 40.0;
         if burst > 0.0 {
             burst.max(total)
         } else {

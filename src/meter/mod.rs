@@ -299,6 +299,19 @@ impl Meter {
         }
     }
 
+    /// Apparent power drawn now (PAPP, or SINSTS in standard mode), VA.
+    pub fn apparent_power_va(&self) -> Option<u64> {
+        self.number(Label::Papp)
+            .or_else(|| self.number(Label::Sinsts))
+    }
+
+    /// True for a meter that injects: the STGE producer bit, or injection values present.
+    pub fn producer(&self) -> bool {
+        self.stge().is_some_and(Stge::producer)
+            || self.number(Label::Eait).is_some()
+            || self.number(Label::Sinsti).is_some()
+    }
+
     /// The tariff period now: the index label energy is counted on, and the period's name.
     pub fn active_period(&self) -> Option<(Label, &str)> {
         match self.mode? {

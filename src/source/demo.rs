@@ -1,6 +1,10 @@
 //! The built-in demo meter: a [`Simulator`] whose frames are written at line rate into an
 //! in-memory pipe, so that the demo goes through exactly the same reading path as a serial
 //! port (decoder, meter state, freshness), optionally with line noise.
+//!
+//! Before going live, the same simulator plays the past 48 hours into the meter's history
+//! (not into the meter, and so not into `/metrics`): someone trying the live page on the demo
+//! sees what its charts look like after a day, instead of empty charts.
 
 use std::time::Duration;
 
@@ -8,15 +12,26 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Opened, unix_now};
 use crate::config::DemoSpec;
+use crate::history::{self, SharedHistory};
+use crate::meter::Meter;
+use crate::meter::plausibility::Stamp;
 use crate::simulator::{Rng, Simulator, add_noise};
 
 /// Silence between two frames (16.7–33.4 ms on a real meter).
 const FRAME_GAP: Duration = Duration::from_millis(25);
 
-pub fn open(spec: DemoSpec) -> Opened {
+/// How far back the backfill goes: the whole span of the page's charts.
+const BACKFILL_SECONDS: f64 = 48.0 * 3600.0;
+
+/// Simulated time between two frames of the backfill: two readings per minute, so that each
+/// minute has a mean and a peak, in 5760 frames (well under a second, even unoptimised).
+const BACKFILL_STEP_SECONDS: f64 = 30.0;
+
+pub fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
     let (reader, mut writer) = tokio::io::duplex(16 * 1024);
     let seed = unix_now().to_bits();
     let mut sim = Simulator::new(spec.kind, seed);
+    backfill(&mut sim, history, unix_now());
     let baud = sim.mode().baud_rate();
     tokio::spawn(async move {
         let mut rng = Rng::new(seed ^ 0x5DEE_CE66);
@@ -44,5 +59,29 @@ pub fn open(spec: DemoSpec) -> Opened {
         ends: false,
         probation: None,
         pace: None,
+    }
+}
+
+/// Plays the 48 hours before `now` into an empty history, through a scratch meter so that
+/// the history records exactly what it would have recorded live. The simulator then goes on
+/// from `now` with its indexes where the day left them.
+fn backfill(sim: &mut Simulator, history: &SharedHistory, now: f64) {
+    let mut h = history::lock(history);
+    if !h.is_empty() {
+        return; // re-opened: the history is real by now
+    }
+    let mut meter = Meter::new("backfill");
+    let mut decoder = crate::tic::Decoder::new();
+    let mut frame = Vec::with_capacity(2048);
+    let mut t = now - BACKFILL_SECONDS;
+    while t < now {
+        frame.clear();
+        sim.next_frame(t, &mut frame);
+        let at = Stamp { host: t, line: 0.0 };
+        decoder.feed(&frame, |f| {
+            meter.apply(f, at);
+            h.record(&meter, at);
+        });
+        t += BACKFILL_STEP_SECONDS;
     }
 }

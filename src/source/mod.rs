@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use tracing::{debug, info, warn};
 
 use crate::config::{ReplaySpeed, SourceConfig, SourceSpec};
+use crate::history::{self, SharedHistory};
 use crate::meter::Meter;
 use crate::meter::plausibility::Stamp;
 use crate::tic::{Decoder, Mode};
@@ -130,8 +131,14 @@ impl LineClock {
     }
 }
 
-/// Reads one source for the life of the process (or until its replay ends).
-pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) {
+/// Reads one source for the life of the process (or until its replay ends), applying each
+/// frame to `meter` and then recording the meter's new state into `history`.
+pub async fn run(
+    config: SourceConfig,
+    meter: SharedMeter,
+    history: SharedHistory,
+    options: RunOptions,
+) {
     let mut decoder = Decoder::new();
     let mut line = LineClock::default();
     let mut backoff = Backoff::new();
@@ -147,7 +154,7 @@ pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) 
             SourceSpec::Tcp { host, port } => tcp::open(host, *port).await,
             SourceSpec::File(path) => replay::open_file(path, options.replay_speed).await,
             SourceSpec::Stdin => Ok(replay::open_stdin(options.replay_speed)),
-            SourceSpec::Demo(spec) => Ok(demo::open(*spec)),
+            SourceSpec::Demo(spec) => Ok(demo::open(*spec, &history)),
         };
         let opened = match opened {
             Ok(opened) => opened,
@@ -166,7 +173,7 @@ pub async fn run(config: SourceConfig, meter: SharedMeter, options: RunOptions) 
         let ended = pump(
             opened,
             &mut decoder,
-            &meter,
+            (&meter, &history),
             &mut line,
             options.read_timeout,
             &mut cooked_warned,
@@ -227,7 +234,7 @@ fn counters_moved(published: &crate::tic::DecoderStats, now: &crate::tic::Decode
 async fn pump(
     mut opened: Opened,
     decoder: &mut Decoder,
-    meter: &SharedMeter,
+    (meter, history): (&SharedMeter, &SharedHistory),
     line: &mut LineClock,
     read_timeout: Duration,
     cooked_warned: &mut bool,
@@ -294,7 +301,14 @@ async fn pump(
             line: line.seconds,
         };
         let mut m = lock(meter);
-        decoder.feed(bytes, |frame| m.apply(frame, stamp));
+        // Locked after the meter and never the other way round (the HTTP side takes one at a
+        // time), so the two locks cannot deadlock.
+        let mut h = history::lock(history);
+        decoder.feed(bytes, |frame| {
+            m.apply(frame, stamp);
+            h.record(&m, stamp);
+        });
+        drop(h);
         let cooked = decoder.looks_like_cooked_tty();
         // Publish the counters when a frame or an error happened, or once a second: not on
         // every read, since each change invalidates the rendered /metrics.

@@ -106,6 +106,36 @@ impl Exporter {
         (status, ct, body)
     }
 
+    /// A request with extra headers: (status, response headers in lower case, body).
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, String) {
+        let url = format!("http://{}{path}", self.addr);
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = Self::agent()
+            .run(req.body(()).unwrap())
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    v.to_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, headers, body)
+    }
+
     /// `/metrics` in Prometheus text format.
     pub fn metrics(&self) -> String {
         let (status, _, body) = self.request("GET", "/metrics", None);

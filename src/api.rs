@@ -1,0 +1,381 @@
+//! `GET /api/v1/meters`: every meter as JSON, for the live page and for anyone who wants the
+//! current values without Prometheus (home automation, scripts).
+//!
+//! Field names are a public contract (README, "Live page and JSON API"): snake_case, with the
+//! unit in the name, `null` for a value the meter does not send, and fields only ever added.
+//! The values come from the same mappings as `/metrics` (the helpers of [`crate::metrics`]),
+//! with one deliberate difference: a meter that is down keeps its last values here, with
+//! `up: false` and their age, because a person looking at a page wants to see what was last
+//! read and how old it is, while Prometheus must not record old readings as new ones.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::SourceConfig;
+use crate::history::{self, EnergySeries, PERIOD_LABELS, PowerSeries, SharedHistory};
+use crate::meter::Meter;
+use crate::metrics::{
+    CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
+    tempo_colors,
+};
+use crate::tic::stge::CutoffDevice;
+use crate::tic::value::{PhasePresence, Relays};
+use crate::tic::{Label, Mode};
+
+/// The whole response.
+#[derive(Debug, Serialize)]
+pub struct MetersResponse {
+    /// The exporter's version.
+    pub version: &'static str,
+    /// Host Unix time when the response was made; ages are relative to it.
+    pub now_unix_seconds: f64,
+    /// `--stale-after`: a meter without a valid frame for this long is down.
+    pub stale_after_seconds: f64,
+    /// One entry per `--source`, in command-line order.
+    pub meters: Vec<MeterJson>,
+}
+
+/// One meter.
+#[derive(Debug, Serialize)]
+pub struct MeterJson {
+    /// The `meter` label of `/metrics`.
+    pub name: String,
+    /// The source as given on the command line (`/dev/ttyAMA0`, `demo:producer`, …).
+    pub source: String,
+    /// `waiting` (no frame yet), `up`, or `down` (frames came, but not lately or the source
+    /// is lost).
+    pub state: &'static str,
+    /// Same as `teleinfo_up`.
+    pub up: bool,
+    /// The source is open (device present, TCP connected).
+    pub source_open: bool,
+    /// `historic` or `standard`; `null` before the first frame.
+    pub mode: Option<&'static str>,
+    pub three_phase: bool,
+    pub producer: bool,
+    pub serial: Option<String>,
+    pub apparent_power_va: Option<u64>,
+    pub injected_power_va: Option<u64>,
+    /// PREF × 1000 (standard mode).
+    pub reference_power_va: Option<u64>,
+    /// PCOUP × 1000 (standard mode).
+    pub cutoff_power_va: Option<u64>,
+    /// ISOUSC (historic mode).
+    pub subscribed_current_amperes: Option<u64>,
+    pub phases: Vec<PhaseJson>,
+    pub overload: bool,
+    pub overload_events: u64,
+    /// Total energy drawn: EAST, or the sum of the historic indexes.
+    pub energy_drawn_wh: Option<u64>,
+    /// EAIT (producers).
+    pub energy_injected_wh: Option<u64>,
+    /// Energy drawn since `today_since_unix_seconds` (local midnight, or the first reading
+    /// today); `null` when nothing was read today.
+    pub energy_today_wh: Option<u64>,
+    pub energy_injected_today_wh: Option<u64>,
+    pub today_since_unix_seconds: Option<f64>,
+    pub tariff: TariffJson,
+    pub tempo: Option<TempoJson>,
+    pub mobile_peak: Option<MobilePeakJson>,
+    pub relays: Option<Vec<RelayJson>>,
+    /// The STGE flags of `teleinfo_status_flag` (standard mode).
+    pub status_flags: Option<BTreeMap<&'static str, bool>>,
+    /// The cut-off device, STGE bits 1-3 (standard mode).
+    pub cutoff_device: Option<&'static str>,
+    pub health: HealthJson,
+    /// `null` when asked for with `?history=false`.
+    pub history: Option<HistoryJson>,
+}
+
+/// One phase (a single-phase meter has phase 1 only).
+#[derive(Debug, Serialize)]
+pub struct PhaseJson {
+    pub phase: u8,
+    pub current_amperes: Option<u64>,
+    pub voltage_volts: Option<u64>,
+    /// SINSTSn (three-phase standard mode).
+    pub apparent_power_va: Option<u64>,
+    /// ADPS / ADIRn, 0 when not overloaded (historic mode).
+    pub overload_current_amperes: Option<u64>,
+    /// PPOT (three-phase historic mode).
+    pub absent: Option<bool>,
+}
+
+/// The tariff: option, calendar, the period now, and every period's index and energy today.
+#[derive(Debug, Serialize)]
+pub struct TariffJson {
+    /// OPTARIF (historic): `BASE`, `HC..`, `EJP.`, `BBRx`.
+    pub option: Option<String>,
+    /// NGTF (standard), trimmed.
+    pub calendar: Option<String>,
+    /// The index energy is counted on now (`HCHP`, `EASF02` …).
+    pub period: Option<&'static str>,
+    /// PTEC (historic) or LTARF (standard, trimmed).
+    pub period_name: Option<String>,
+    pub periods: Vec<PeriodJson>,
+}
+
+/// One tariff period's index.
+#[derive(Debug, Serialize)]
+pub struct PeriodJson {
+    /// The index label (`HCHC`, `EASF01` …).
+    pub period: &'static str,
+    /// PTEC or LTARF last seen while this period was active.
+    pub name: Option<String>,
+    pub index_wh: u64,
+    pub today_wh: Option<u64>,
+    pub active: bool,
+}
+
+/// Tempo colours: `blue`, `white`, `red`, or `unknown` (tomorrow not announced yet).
+#[derive(Debug, Serialize)]
+pub struct TempoJson {
+    pub today: &'static str,
+    pub tomorrow: &'static str,
+}
+
+/// Mobile peak (EJP, PM1-3): stage 0 = none.
+#[derive(Debug, Serialize)]
+pub struct MobilePeakJson {
+    pub notice: u64,
+    pub active: u64,
+}
+
+/// One relay of RELAIS (relay 1 is the dry contact).
+#[derive(Debug, Serialize)]
+pub struct RelayJson {
+    pub relay: u8,
+    pub closed: bool,
+}
+
+/// Reading health: the counters of `/metrics`, and two numbers a person reads directly.
+#[derive(Debug, Serialize)]
+pub struct HealthJson {
+    pub last_frame_unix_seconds: Option<f64>,
+    pub frame_age_seconds: Option<f64>,
+    pub frames_total: u64,
+    pub checksum_errors_total: u64,
+    /// Bad checksums per group received (valid + bad); `null` before any group.
+    pub checksum_error_ratio: Option<f64>,
+    /// Malformed, over-long, interrupted and implausible, as `teleinfo_frame_errors_total`.
+    pub frame_errors_total: u64,
+    pub bytes_total: u64,
+    pub reconnects_total: u64,
+    /// The line looks like it went through a tty in cooked mode.
+    pub cooked_tty: bool,
+}
+
+/// The bounded history kept for the page.
+#[derive(Debug, Serialize)]
+pub struct HistoryJson {
+    pub power_24h: PowerSeries,
+    pub energy_per_hour: EnergySeries,
+}
+
+/// Whether a query string asks to leave the history out (`history=false` or `history=0`):
+/// the page polls often and only needs the charts now and then.
+pub fn wants_history(query: Option<&str>) -> bool {
+    !query
+        .unwrap_or("")
+        .split('&')
+        .any(|kv| matches!(kv.split_once('='), Some(("history", "false" | "0" | "no"))))
+}
+
+/// Builds the response from a scrape snapshot and each meter's history.
+pub fn build(
+    snapshot: &Snapshot,
+    sources: &[SourceConfig],
+    histories: &[SharedHistory],
+    with_history: bool,
+) -> MetersResponse {
+    let now = snapshot.now;
+    let meters = snapshot
+        .meters
+        .iter()
+        .zip(sources)
+        .zip(histories)
+        .map(|((m, source), h)| {
+            let h = history::lock(h);
+            meter_json(m, source, &h, snapshot, with_history)
+        })
+        .collect();
+    MetersResponse {
+        version: env!("CARGO_PKG_VERSION"),
+        now_unix_seconds: now,
+        stale_after_seconds: snapshot.stale_after,
+        meters,
+    }
+}
+
+/// Serialises a response; these types always serialise.
+pub fn to_json(response: &MetersResponse) -> String {
+    serde_json::to_string(response).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Seconds with millisecond precision, so that the JSON stays short.
+fn millis(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn first_of(m: &Meter, table: &[(Label, &str)], phase: &str) -> Option<u64> {
+    table
+        .iter()
+        .filter(|(_, p)| *p == phase)
+        .find_map(|&(l, _)| m.number(l))
+}
+
+fn cutoff_name(d: CutoffDevice) -> &'static str {
+    match d {
+        CutoffDevice::Closed => "closed",
+        CutoffDevice::OpenOverPower => "open_over_power",
+        CutoffDevice::OpenOverVoltage => "open_over_voltage",
+        CutoffDevice::OpenLoadShedding => "open_load_shedding",
+        CutoffDevice::OpenRemoteOrder => "open_remote_order",
+        CutoffDevice::OpenOverheatingHighCurrent => "open_overheating_high_current",
+        CutoffDevice::OpenOverheatingLowCurrent => "open_overheating_low_current",
+        CutoffDevice::Reserved => "reserved",
+    }
+}
+
+fn meter_json(
+    m: &Meter,
+    source: &SourceConfig,
+    h: &history::History,
+    snapshot: &Snapshot,
+    with_history: bool,
+) -> MeterJson {
+    const PHASE_NAMES: [&str; 3] = ["1", "2", "3"];
+    let now = snapshot.now;
+    let up = m.is_up(now, snapshot.stale_after);
+    let state = match (up, m.health().last_frame) {
+        (true, _) => "up",
+        (false, None) => "waiting",
+        (false, Some(_)) => "down",
+    };
+    let phases = match (m.mode(), m.three_phase()) {
+        (None, _) => 0,
+        (Some(_), false) => 1,
+        (Some(_), true) => 3,
+    };
+    let overload_labels = overload_currents(m);
+    let presence = m.number(Label::Ppot).map(|b| PhasePresence(b as u8));
+    let phases = (1..=phases)
+        .map(|n: u8| {
+            let name = PHASE_NAMES[usize::from(n - 1)];
+            PhaseJson {
+                phase: n,
+                current_amperes: first_of(m, CURRENTS, name),
+                voltage_volts: first_of(m, VOLTAGES, name),
+                apparent_power_va: first_of(m, PHASE_POWERS, name),
+                overload_current_amperes: overload_labels
+                    .iter()
+                    .find(|(_, p)| *p == name)
+                    .map(|&(l, _)| m.number(l).unwrap_or(0)),
+                absent: presence.map(|p| p.absent(n)),
+            }
+        })
+        .collect();
+
+    let today = h.today(now);
+    let active = m.active_period().map(|(label, _)| label);
+    let periods = PERIOD_LABELS
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &label)| {
+            let index_wh = m.number(label)?;
+            Some(PeriodJson {
+                period: label.name(),
+                name: h.period_name(label).map(str::to_owned),
+                index_wh,
+                today_wh: today.map(|t| t.periods_wh[i]),
+                active: active == Some(label),
+            })
+        })
+        .collect();
+    let tariff = TariffJson {
+        option: m.tariff_option().map(str::to_owned),
+        calendar: m.tariff_name().map(str::to_owned),
+        period: active.map(Label::name),
+        period_name: m.active_period().map(|(_, name)| name.trim().to_owned()),
+        periods,
+    };
+    let producer = m.producer();
+
+    let d = &m.health().decoder;
+    let received = d.groups + d.checksum_errors;
+    let health = HealthJson {
+        last_frame_unix_seconds: m.health().last_frame,
+        frame_age_seconds: m.health().last_frame.map(|t| millis((now - t).max(0.0))),
+        frames_total: d.clean_frames,
+        checksum_errors_total: d.checksum_errors,
+        checksum_error_ratio: (received > 0)
+            .then(|| (d.checksum_errors as f64 / received as f64 * 1e6).round() / 1e6),
+        frame_errors_total: d.format_errors
+            + m.health().value_errors
+            + d.size_errors
+            + d.interrupted
+            + m.health().implausible,
+        bytes_total: d.bytes,
+        reconnects_total: m.health().reconnects,
+        cooked_tty: m.health().cooked_tty,
+    };
+
+    MeterJson {
+        name: m.name().to_owned(),
+        source: source.spec.to_string(),
+        state,
+        up,
+        source_open: m.health().open,
+        mode: m.mode().map(Mode::as_str),
+        three_phase: m.three_phase(),
+        producer,
+        serial: m.serial().map(str::to_owned),
+        apparent_power_va: m.apparent_power_va(),
+        injected_power_va: m.number(Label::Sinsti),
+        reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
+        cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
+        subscribed_current_amperes: m.number(Label::Isousc),
+        phases,
+        overload: m.overload(),
+        overload_events: m.overload_events(),
+        energy_drawn_wh: m.energy_drawn_wh(),
+        energy_injected_wh: m.number(Label::Eait),
+        energy_today_wh: today.map(|t| t.drawn_wh),
+        energy_injected_today_wh: today.filter(|_| producer).map(|t| t.injected_wh),
+        today_since_unix_seconds: today.map(|t| t.since),
+        tariff,
+        tempo: tempo_colors(m).map(|[today, tomorrow]| TempoJson { today, tomorrow }),
+        mobile_peak: mobile_peak(m).map(|[notice, active]| MobilePeakJson { notice, active }),
+        relays: m.number(Label::Relais).map(|r| {
+            let r = Relays(r as u8);
+            (1..=8)
+                .map(|n| RelayJson {
+                    relay: n,
+                    closed: r.closed(n),
+                })
+                .collect()
+        }),
+        status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
+        cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
+        health,
+        history: with_history.then(|| HistoryJson {
+            power_24h: h.power_24h(now),
+            energy_per_hour: h.energy_per_hour(now),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_left_out_only_when_asked() {
+        assert!(wants_history(None));
+        assert!(wants_history(Some("")));
+        assert!(wants_history(Some("history=true")));
+        assert!(!wants_history(Some("history=false")));
+        assert!(!wants_history(Some("x=1&history=0")));
+    }
+}

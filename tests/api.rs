@@ -1,0 +1,415 @@
+//! `/api/v1/meters` and the live page's routes on the real binary: the documented fields on
+//! every kind of demo meter, exact values from replayed captures, the waiting and down
+//! states, and the HTTP details (content types, caching, methods).
+
+mod common;
+
+use std::time::Instant;
+
+use common::data;
+use common::exporter::{DEADLINE, Exporter};
+use serde_json::Value;
+
+/// Fields every meter entry has, `null` or not (README, "Live page and JSON API").
+const METER_FIELDS: &[&str] = &[
+    "name",
+    "source",
+    "state",
+    "up",
+    "source_open",
+    "mode",
+    "three_phase",
+    "producer",
+    "serial",
+    "apparent_power_va",
+    "injected_power_va",
+    "reference_power_va",
+    "cutoff_power_va",
+    "subscribed_current_amperes",
+    "phases",
+    "overload",
+    "overload_events",
+    "energy_drawn_wh",
+    "energy_injected_wh",
+    "energy_today_wh",
+    "energy_injected_today_wh",
+    "today_since_unix_seconds",
+    "tariff",
+    "tempo",
+    "mobile_peak",
+    "relays",
+    "status_flags",
+    "cutoff_device",
+    "health",
+    "history",
+];
+const PHASE_FIELDS: &[&str] = &[
+    "phase",
+    "current_amperes",
+    "voltage_volts",
+    "apparent_power_va",
+    "overload_current_amperes",
+    "absent",
+];
+const HEALTH_FIELDS: &[&str] = &[
+    "last_frame_unix_seconds",
+    "frame_age_seconds",
+    "frames_total",
+    "checksum_errors_total",
+    "checksum_error_ratio",
+    "frame_errors_total",
+    "bytes_total",
+    "reconnects_total",
+    "cooked_tty",
+];
+
+fn api(e: &Exporter, query: &str) -> Value {
+    let (status, headers, body) = e.request_with("GET", &format!("/api/v1/meters{query}"), &[]);
+    assert_eq!(status, 200, "{body}");
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("content-type"), Some("application/json"));
+    assert_eq!(header("cache-control"), Some("no-store"));
+    serde_json::from_str(&body).unwrap_or_else(|err| panic!("{err}: {body}"))
+}
+
+/// Polls the API until `done` holds for the response (bounded by [`DEADLINE`]).
+fn wait_api(e: &Exporter, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let v = api(e, "");
+        if done(&v) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out waiting for {what}: {v:#}\nlog:\n{}",
+            e.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+fn meter<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["meters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("no meter {name}: {v:#}"))
+}
+
+fn has_fields(v: &Value, fields: &[&str], what: &str) {
+    let obj = v
+        .as_object()
+        .unwrap_or_else(|| panic!("{what} is not an object: {v}"));
+    for f in fields {
+        assert!(obj.contains_key(*f), "{what} lacks {f}: {v:#}");
+    }
+}
+
+fn all_up(v: &Value) -> bool {
+    v["meters"]
+        .as_array()
+        .is_some_and(|ms| ms.iter().all(|m| m["state"] == "up"))
+}
+
+#[test]
+fn every_demo_meter_has_the_documented_fields_and_its_extras() {
+    let e = Exporter::start(&[
+        "--source",
+        "demo",
+        "--source",
+        "tri=demo:standard-tri",
+        "--source",
+        "solar=demo:producer",
+        "--source",
+        "htri=demo:historic-tri",
+    ]);
+    let v = wait_api(&e, "every demo meter up", all_up);
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["stale_after_seconds"], 30.0);
+    let now = v["now_unix_seconds"].as_f64().unwrap();
+    let names: Vec<&str> = v["meters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["demo", "tri", "solar", "htri"]);
+    for m in v["meters"].as_array().unwrap() {
+        let name = m["name"].as_str().unwrap();
+        has_fields(m, METER_FIELDS, name);
+        has_fields(&m["health"], HEALTH_FIELDS, name);
+        for p in m["phases"].as_array().unwrap() {
+            has_fields(p, PHASE_FIELDS, name);
+        }
+        assert_eq!(m["up"], true);
+        assert!(m["apparent_power_va"].is_u64(), "{name}: {m:#}");
+        assert!(m["energy_drawn_wh"].is_u64(), "{name}");
+        assert!(m["energy_today_wh"].is_u64(), "{name}");
+        assert!(m["health"]["frame_age_seconds"].as_f64().unwrap() < 30.0);
+        assert_eq!(m["health"]["checksum_error_ratio"], 0.0, "{name}");
+        // Exactly one active period, and it is the tariff's period.
+        let periods = m["tariff"]["periods"].as_array().unwrap();
+        let active: Vec<&Value> = periods.iter().filter(|p| p["active"] == true).collect();
+        assert_eq!(active.len(), 1, "{name}: {periods:?}");
+        assert_eq!(active[0]["period"], m["tariff"]["period"]);
+        // The bounded history, ending now.
+        let p = &m["history"]["power_24h"];
+        assert_eq!(p["step_seconds"], 60);
+        assert_eq!(p["avg_va"].as_array().unwrap().len(), 1440);
+        assert_eq!(p["max_va"].as_array().unwrap().len(), 1440);
+        let start = p["start_unix_seconds"].as_i64().unwrap();
+        assert_eq!(start % 60, 0);
+        assert!((start + 1440 * 60) as f64 > now && ((start + 1439 * 60) as f64) <= now);
+        assert!(p["avg_va"][1439].is_u64(), "{name}: no point this minute");
+        let h = &m["history"]["energy_per_hour"];
+        assert_eq!(h["step_seconds"], 3600);
+        assert_eq!(h["drawn_wh"].as_array().unwrap().len(), 48);
+    }
+
+    let demo = meter(&v, "demo");
+    assert_eq!(demo["mode"], "historic");
+    assert_eq!(demo["source"], "demo:historic");
+    assert_eq!(demo["three_phase"], false);
+    assert_eq!(demo["phases"].as_array().unwrap().len(), 1);
+    assert_eq!(demo["tariff"]["option"], "HC..");
+    assert!(demo["phases"][0]["overload_current_amperes"].is_u64());
+    assert_eq!(demo["status_flags"], Value::Null);
+
+    let tri = meter(&v, "tri");
+    assert_eq!(tri["mode"], "standard");
+    assert_eq!(tri["three_phase"], true);
+    let phases = tri["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 3);
+    for p in phases {
+        assert!(
+            p["voltage_volts"].is_u64() && p["apparent_power_va"].is_u64(),
+            "{p}"
+        );
+    }
+    assert!(["blue", "white", "red"].contains(&tri["tempo"]["today"].as_str().unwrap()));
+    assert_eq!(tri["relays"].as_array().unwrap().len(), 8);
+    assert_eq!(tri["status_flags"].as_object().unwrap().len(), 7);
+    assert_eq!(tri["reference_power_va"], 12000);
+
+    let solar = meter(&v, "solar");
+    assert_eq!(solar["producer"], true);
+    assert_eq!(solar["status_flags"]["producer"], true);
+    assert!(solar["injected_power_va"].is_u64());
+    assert!(solar["energy_injected_wh"].is_u64());
+    assert!(solar["energy_injected_today_wh"].is_u64());
+    assert_eq!(demo["energy_injected_today_wh"], Value::Null);
+
+    let htri = meter(&v, "htri");
+    assert_eq!(htri["mode"], "historic");
+    assert_eq!(htri["three_phase"], true);
+    for p in htri["phases"].as_array().unwrap() {
+        assert!(
+            p["current_amperes"].is_u64() && p["absent"].is_boolean(),
+            "{p}"
+        );
+    }
+
+    // Without the history, for frequent polls.
+    let light = api(&e, "?history=false");
+    for m in light["meters"].as_array().unwrap() {
+        assert_eq!(m["history"], Value::Null);
+    }
+}
+
+/// Replays a synthetic capture at full speed and returns the API once its frame is in.
+fn replayed(fixture: &str) -> (Exporter, Value) {
+    let source = format!(
+        "home=file:{}",
+        data(&format!("synthetic/{fixture}.tic")).display()
+    );
+    let e = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
+    let v = wait_api(&e, "the replayed frame", |v| {
+        v["meters"][0]["health"]["frames_total"] == 1
+    });
+    let m = v["meters"][0].clone();
+    (e, m)
+}
+
+#[test]
+fn a_replayed_historic_capture_gives_its_exact_values() {
+    let (_e, m) = replayed("historic_mono_hc");
+    assert_eq!(m["state"], "up");
+    assert_eq!(m["mode"], "historic");
+    assert_eq!(m["serial"], "031762120162");
+    assert_eq!(m["apparent_power_va"], 2800);
+    assert_eq!(m["subscribed_current_amperes"], 45);
+    assert_eq!(m["phases"][0]["current_amperes"], 12);
+    assert_eq!(m["phases"][0]["overload_current_amperes"], 0);
+    assert_eq!(m["overload"], false);
+    assert_eq!(m["energy_drawn_wh"], 1_234_567 + 7_654_321);
+    let t = &m["tariff"];
+    assert_eq!(
+        (&t["option"], &t["period"]),
+        (&"HC..".into(), &"HCHP".into())
+    );
+    assert_eq!(t["period_name"], "HP..");
+    let periods = t["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 2);
+    assert_eq!(periods[0]["period"], "HCHC");
+    assert_eq!(periods[0]["index_wh"], 1_234_567);
+    assert_eq!(periods[0]["active"], false);
+    assert_eq!(periods[1]["period"], "HCHP");
+    assert_eq!(periods[1]["index_wh"], 7_654_321);
+    assert_eq!(periods[1]["name"], "HP..");
+    assert_eq!(periods[1]["active"], true);
+    // One frame is a baseline: no energy yet today.
+    assert_eq!(m["energy_today_wh"], 0);
+    assert_eq!(periods[1]["today_wh"], 0);
+    assert_eq!(m["tempo"], Value::Null);
+    assert_eq!(m["health"]["checksum_error_ratio"], 0.0);
+    assert_eq!(m["history"]["power_24h"]["avg_va"][1439], 2800);
+    assert_eq!(m["history"]["power_24h"]["max_va"][1439], 2800);
+}
+
+#[test]
+fn a_replayed_three_phase_tempo_capture_gives_its_exact_values() {
+    let (_e, m) = replayed("standard_tri_tempo");
+    assert_eq!(m["mode"], "standard");
+    assert_eq!(m["three_phase"], true);
+    assert_eq!(m["apparent_power_va"], 1905);
+    assert_eq!(m["reference_power_va"], 12000);
+    assert_eq!(m["cutoff_power_va"], 12000);
+    let phases: Vec<[u64; 3]> = m["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            [
+                p["current_amperes"].as_u64().unwrap(),
+                p["voltage_volts"].as_u64().unwrap(),
+                p["apparent_power_va"].as_u64().unwrap(),
+            ]
+        })
+        .collect();
+    assert_eq!(phases, [[3, 238, 695], [1, 239, 250], [4, 237, 960]]);
+    assert_eq!(m["tempo"]["today"], "blue");
+    assert_eq!(m["tempo"]["tomorrow"], "red");
+    assert_eq!(m["mobile_peak"]["notice"], 1);
+    assert_eq!(m["mobile_peak"]["active"], 0);
+    assert_eq!(m["tariff"]["calendar"], "TEMPO");
+    assert_eq!(m["tariff"]["period"], "EASF02");
+    assert_eq!(m["tariff"]["period_name"], "HP  BLEU");
+    assert_eq!(m["tariff"]["periods"].as_array().unwrap().len(), 10);
+    assert_eq!(m["energy_drawn_wh"], 31_427_787);
+    assert_eq!(m["relays"][0]["closed"], true);
+    assert_eq!(m["relays"][1]["closed"], false);
+    assert_eq!(m["cutoff_device"], "closed");
+    assert_eq!(m["status_flags"]["dry_contact_open"], false);
+    assert_eq!(m["producer"], false);
+}
+
+#[test]
+fn a_replayed_producer_capture_gives_its_exact_values() {
+    let (_e, m) = replayed("standard_mono_producer");
+    assert_eq!(m["producer"], true);
+    assert_eq!(m["apparent_power_va"], 0);
+    assert_eq!(m["injected_power_va"], 2650);
+    assert_eq!(m["energy_injected_wh"], 4_812_345);
+    assert_eq!(m["energy_injected_today_wh"], 0);
+    assert_eq!(m["phases"][0]["voltage_volts"], 241);
+    assert_eq!(m["status_flags"]["producer"], true);
+    assert_eq!(m["tariff"]["period_name"], "INDEX NON CONSO");
+    let inj = &m["history"]["power_24h"]["injected_avg_va"];
+    assert_eq!(inj[1439], 2650);
+}
+
+#[test]
+fn a_missing_device_is_waiting_and_a_stale_replay_is_down_with_its_last_values() {
+    let replay = format!(
+        "home=file:{}",
+        data("synthetic/historic_mono_base.tic").display()
+    );
+    let e = Exporter::start(&[
+        "--source",
+        "gone=/dev/ttyTELEINFO-MISSING",
+        "--source",
+        &replay,
+        "--replay-speed",
+        "max",
+        "--stale-after",
+        "1s",
+    ]);
+    let v = wait_api(&e, "the replay to go stale", |v| {
+        meter(v, "home")["state"] == "down"
+    });
+    let gone = meter(&v, "gone");
+    assert_eq!(gone["state"], "waiting");
+    assert_eq!(gone["up"], false);
+    assert_eq!(gone["source_open"], false);
+    assert_eq!(gone["source"], "/dev/ttyTELEINFO-MISSING");
+    assert_eq!(gone["mode"], Value::Null);
+    assert_eq!(gone["apparent_power_va"], Value::Null);
+    assert_eq!(gone["phases"].as_array().unwrap().len(), 0);
+    assert_eq!(gone["health"]["frame_age_seconds"], Value::Null);
+    assert_eq!(gone["health"]["checksum_error_ratio"], Value::Null);
+    assert!(
+        gone["history"]["power_24h"]["avg_va"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(Value::is_null)
+    );
+
+    // Down: the last values stay, with their age, unlike /metrics.
+    let home = meter(&v, "home");
+    assert_eq!(home["up"], false);
+    assert_eq!(home["apparent_power_va"], 1520);
+    assert!(home["health"]["frame_age_seconds"].as_f64().unwrap() > 1.0);
+    assert!(!e.metrics().contains("teleinfo_papp_va"));
+}
+
+#[test]
+fn only_get_and_head_and_the_page_assets() {
+    let e = Exporter::start(&["--source", "demo"]);
+    let (status, headers, _) = e.request_with("POST", "/api/v1/meters", &[]);
+    assert_eq!(status, 405);
+    assert!(headers.contains(&("allow".into(), "GET, HEAD".into())));
+    assert_eq!(e.request("PUT", "/assets/app.js", None).0, 405);
+    assert_eq!(e.request("GET", "/api/v1/meter", None).0, 404);
+    assert_eq!(e.request("GET", "/assets/nope.js", None).0, 404);
+    let (status, _, body) = e.request("HEAD", "/api/v1/meters", None);
+    assert_eq!((status, body.as_str()), (200, ""));
+
+    let (status, headers, page) = e.request_with("GET", "/", &[]);
+    assert_eq!(status, 200);
+    let header = |h: &[(String, String)], name: &str| {
+        h.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(header(&headers, "content-type"), "text/html; charset=utf-8");
+    assert!(header(&headers, "content-security-policy").contains("default-src 'none'"));
+    assert!(page.contains("/assets/app.js") && page.contains("/assets/style.css"));
+    // The <noscript> table is rendered by the server.
+    assert!(page.contains("<td>demo:historic</td>"), "{page}");
+
+    for (path, ct) in [
+        ("/assets/app.js", "text/javascript; charset=utf-8"),
+        ("/assets/style.css", "text/css; charset=utf-8"),
+    ] {
+        let (status, headers, body) = e.request_with("GET", path, &[]);
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "content-type"), ct);
+        assert_eq!(header(&headers, "cache-control"), "no-cache");
+        assert!(!body.is_empty());
+        let etag = header(&headers, "etag");
+        assert!(etag.starts_with('"'), "{etag}");
+        let (status, _, body) = e.request_with("GET", path, &[("If-None-Match", &etag)]);
+        assert_eq!((status, body.as_str()), (304, ""));
+        let (status, _, _) = e.request_with("GET", path, &[("If-None-Match", "\"old\"")]);
+        assert_eq!(status, 200);
+    }
+}

@@ -1,0 +1,139 @@
+// The live page in a real browser: Debian's Chromium, driven by playwright-core.
+//
+// Loads the page of a running exporter with demo sources (its URL as the first argument or
+// EXPORTER_URL; without one, starts target/debug/teleinfo-exporter itself on 127.0.0.1) and
+// checks what a person would see: the demo meter's apparent power is a number and changes
+// within a few seconds, no request leaves 127.0.0.1, the console has no error. It saves a
+// full-page screenshot (SCREENSHOT, default target/browser/page.png) for the reviewer.
+// Every wait is bounded; the process exits 1 with a reason on the first failed check.
+'use strict';
+
+const { chromium } = require('playwright-core');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOT = process.env.SCREENSHOT || path.join(ROOT, 'target/browser/page.png');
+const CHANGE_WITHIN_MS = 15000;
+const STEP_TIMEOUT_MS = 20000;
+const POWER = '[data-meter="demo"] [data-testid="power"]';
+
+function fail(message) {
+  throw new Error(message);
+}
+
+// Starts the exporter on an ephemeral port and resolves with its URL.
+function startExporter() {
+  const bin = process.env.EXPORTER_BIN || path.join(ROOT, 'target/debug/teleinfo-exporter');
+  const child = spawn(bin, ['--source', 'demo', '--source', 'tri=demo:standard-tri',
+    '--source', 'solar=demo:producer', '--web.listen-address', '127.0.0.1:0'],
+  { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the exporter did not start')), STEP_TIMEOUT_MS);
+    let log = '';
+    child.on('error', reject);
+    child.stderr.on('data', chunk => {
+      log += chunk;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1] + '/', stop: () => child.kill('SIGTERM') });
+      }
+    });
+  });
+}
+
+let exporter = null;
+
+async function main() {
+  let url = process.argv[2] || process.env.EXPORTER_URL;
+  if (!url) {
+    exporter = await startExporter();
+    url = exporter.url;
+  }
+  if (new URL(url).hostname !== '127.0.0.1') fail(`${url}: the test only talks to 127.0.0.1`);
+
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'teleinfo-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    timeout: STEP_TIMEOUT_MS,
+  });
+  const outside = [];
+  const errors = [];
+  context.on('request', req => {
+    const u = new URL(req.url());
+    if (u.protocol !== 'data:' && u.hostname !== '127.0.0.1') outside.push(req.url());
+  });
+  try {
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on('console', msg => { if (msg.type() === 'error') errors.push(msg.text()); });
+    page.on('pageerror', err => errors.push(String(err)));
+    page.on('requestfailed', req => errors.push(`request failed: ${req.url()}`));
+
+    const response = await page.goto(url, { waitUntil: 'load' });
+    if (!response || response.status() !== 200) fail(`GET ${url}: ${response && response.status()}`);
+
+    // The power is rendered as a number (digits grouped with narrow no-break spaces).
+    const read = async () => (await page.locator(POWER).textContent()).replace(/\u202f/g, '');
+    await page.waitForFunction(sel => {
+      const e = document.querySelector(sel);
+      return e && /^\d+$/.test(e.textContent.replace(/\u202f/g, ''));
+    }, POWER);
+    const first = await read();
+    console.log(`demo apparent power: ${first} VA`);
+
+    // ... and changes as the page polls the API.
+    const start = Date.now();
+    let now = first;
+    while (now === first && Date.now() - start < CHANGE_WITHIN_MS) {
+      await page.waitForTimeout(500);
+      now = await read();
+    }
+    if (now === first) fail(`the power stayed at ${first} VA for ${CHANGE_WITHIN_MS / 1000} s`);
+    if (!/^\d+$/.test(now)) fail(`the power became ${JSON.stringify(now)}`);
+    console.log(`changed to ${now} VA after ${((Date.now() - start) / 1000).toFixed(1)} s`);
+
+    // Every demo meter has its card, its charts and no waiting state.
+    for (const name of ['demo', 'tri', 'solar']) {
+      const card = page.locator(`section[data-meter="${name}"]`);
+      if (!(await card.count())) fail(`no card for meter ${name}`);
+      if ((await card.locator('svg.plot').count()) !== 2) fail(`meter ${name}: expected two charts`);
+    }
+    if (!(await page.locator('section[data-meter="tri"] table.phases tr').count())) fail('no phase table on tri');
+    if (!(await page.locator('section[data-meter="solar"] .producer').count())) fail('no producer panel on solar');
+
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    console.log(`screenshot: ${SCREENSHOT}`);
+
+    if (outside.length) fail(`requests left 127.0.0.1: ${outside.join(', ')}`);
+    if (errors.length) fail(`console errors: ${errors.join(' | ')}`);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+    if (exporter) exporter.stop();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error('FAIL: the browser test took more than 2 minutes');
+  if (exporter) exporter.stop();
+  process.exit(1);
+}, 120000);
+watchdog.unref();
+
+main().then(() => {
+  console.log('browser: 1 passed, 0 failed');
+}, err => {
+  console.error(`FAIL: ${err.message}`);
+  console.log('browser: 0 passed, 1 failed');
+  process.exitCode = 1;
+});
