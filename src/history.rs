@@ -31,10 +31,12 @@ use crate::meter::text::ShortText;
 use crate::meter::{HISTORIC_INDEXES, Meter};
 use crate::tic::{Label, Mode};
 
-/// One-minute power points kept: 24 hours.
-pub const POWER_POINTS: usize = 1440;
+/// Power points kept: 24 hours of two-minute points. Two minutes is finer than a phone (or
+/// most screens) can draw over 24 h, and halves the memory of a one-minute series: with a
+/// thousand meters in one exporter that is 17 MB saved.
+pub const POWER_POINTS: usize = 720;
 /// Seconds per power point.
-pub const POWER_STEP_SECONDS: i64 = 60;
+pub const POWER_STEP_SECONDS: i64 = 120;
 /// Hourly energy buckets kept: 48 hours, so today can be compared with yesterday.
 pub const HOUR_BUCKETS: usize = 48;
 /// Seconds per energy bucket.
@@ -78,10 +80,10 @@ pub fn lock(history: &SharedHistory) -> MutexGuard<'_, History> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// One minute of apparent power. Empty while `count` and `injected_count` are 0.
+/// One point (two minutes) of apparent power. Empty while `count` and `injected_count` are 0.
 #[derive(Clone, Copy, Debug, Default)]
 struct PowerSlot {
-    /// Unix time / 60 of the minute this slot holds.
+    /// Unix time / POWER_STEP_SECONDS of the point this slot holds.
     minute: i64,
     count: u16,
     injected_count: u16,
@@ -154,7 +156,7 @@ pub struct TodayEnergy {
     pub periods_wh: [u64; PERIODS],
 }
 
-/// Apparent power over the last 24 hours, one point per minute, oldest first; `null` where
+/// Apparent power over the last 24 hours, one point per two minutes, oldest first; `null` where
 /// nothing was read.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PowerSeries {
@@ -410,7 +412,7 @@ impl History {
         self.ever_injected
     }
 
-    /// The 1440 one-minute points that end with the minute of `now`.
+    /// The POWER_POINTS points that end with the point of `now`.
     pub fn power_24h(&self, now: f64) -> PowerSeries {
         let last = (now / POWER_STEP_SECONDS as f64).floor() as i64;
         let first = last - (POWER_POINTS as i64 - 1);

@@ -80,7 +80,10 @@ fn an_empty_history_has_full_size_series_of_nothing() {
     );
     assert!(p.avg_va.iter().all(Option::is_none));
     assert_eq!(p.injected_avg_va, None);
-    assert_eq!(p.start_unix_seconds, T0 as i64 - 1439 * 60);
+    assert_eq!(
+        p.start_unix_seconds,
+        T0 as i64 - (POWER_POINTS as i64 - 1) * POWER_STEP_SECONDS
+    );
     let e = h.energy_per_hour(T0);
     assert_eq!(e.drawn_wh, vec![None; HOUR_BUCKETS]);
     assert_eq!(e.start_unix_seconds, T0 as i64 - 47 * 3600);
@@ -88,23 +91,24 @@ fn an_empty_history_has_full_size_series_of_nothing() {
 }
 
 #[test]
-fn power_points_hold_the_mean_and_max_of_each_minute_and_wrap_after_a_day() {
+fn power_points_hold_the_mean_and_max_of_each_step_and_wrap_after_a_day() {
+    let step = POWER_STEP_SECONDS as f64;
     let mut r = Rig::new();
     r.feed(T0, 1000, 5000, "HP..", 1000);
     r.feed(T0 + 10.0, 1000, 5000, "HP..", 2000);
     r.feed(T0 + 20.0, 1000, 5000, "HP..", 3000);
-    r.feed(T0 + 60.0, 1000, 5000, "HP..", 500);
-    let p = r.history.power_24h(T0 + 90.0);
+    r.feed(T0 + step, 1000, 5000, "HP..", 500);
+    let p = r.history.power_24h(T0 + step + 30.0);
     let n = POWER_POINTS;
     assert_eq!(&p.avg_va[n - 2..], &[Some(2000), Some(500)]);
     assert_eq!(&p.max_va[n - 2..], &[Some(3000), Some(500)]);
     assert_eq!(p.avg_va[n - 3], None);
 
-    // A day later the slot of minute T0 is reused; T0 itself has left the window.
-    let later = T0 + 1440.0 * 60.0;
+    // A day later the slot of T0 is reused; T0 itself has left the window.
+    let later = T0 + POWER_POINTS as f64 * step;
     r.feed(later, 1000, 5000, "HP..", 700);
     let p = r.history.power_24h(later);
-    assert_eq!(p.start_unix_seconds, T0 as i64 + 60);
+    assert_eq!(p.start_unix_seconds, T0 as i64 + POWER_STEP_SECONDS);
     assert_eq!(p.avg_va[0], Some(500));
     assert_eq!(p.avg_va[n - 1], Some(700));
     assert_eq!(p.avg_va.iter().flatten().count(), 2);
@@ -246,7 +250,7 @@ fn producers_get_injected_series() {
         w.group("LTARF", " INDEX NON CONSO").unwrap();
         w.finish();
         let at = Stamp {
-            host: T0 + 60.0 * i as f64,
+            host: T0 + POWER_STEP_SECONDS as f64 * i as f64,
             line: 0.0,
         };
         decoder.feed(&out, |f| {
@@ -255,13 +259,14 @@ fn producers_get_injected_series() {
         });
     }
     assert!(h.ever_injected());
-    let t = h.today(T0 + 60.0).unwrap();
+    let end = T0 + POWER_STEP_SECONDS as f64;
+    let t = h.today(end).unwrap();
     assert_eq!((t.drawn_wh, t.injected_wh), (0, 15));
-    let p = h.power_24h(T0 + 60.0);
+    let p = h.power_24h(end);
     let inj = p.injected_avg_va.unwrap();
     assert_eq!(&inj[POWER_POINTS - 2..], &[Some(2650), Some(2650)]);
     assert_eq!(p.avg_va[POWER_POINTS - 1], Some(0));
-    let e = h.energy_per_hour(T0 + 60.0);
+    let e = h.energy_per_hour(end);
     assert_eq!(e.injected_wh.unwrap()[HOUR_BUCKETS - 1], Some(15));
     assert_eq!(h.period_name(Label::Easf01), Some("INDEX NON CONSO"));
 }

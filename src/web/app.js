@@ -3,7 +3,7 @@
 'use strict';
 (() => {
   const POLL_MS = 2500;      // live values
-  const HISTORY_MS = 30000;  // charts: one-minute points, so every 30 s is plenty
+  const HISTORY_MS = 30000;  // charts: two-minute points, so every 30 s is plenty
   const SVG = 'http://www.w3.org/2000/svg';
   const main = document.getElementById('meters');
   const conn = document.getElementById('conn');
@@ -246,7 +246,7 @@
   const fmtPower = v => Math.abs(v) >= 1000 ? +(v / 1000).toFixed(2) + 'k' : String(v);
   const fmtEnergy = v => Math.abs(v) >= 1000 ? +(v / 1000).toFixed(2) + ' kWh' : v + ' Wh';
 
-  // A stepped path over one-minute values, broken where there is no value.
+  // A stepped path over the history's points, broken where there is no value.
   function steps(values, x0, step, X, Y, area) {
     let d = '', open = false, last = 0;
     values.forEach((v, i) => {
@@ -263,7 +263,7 @@
     return d;
   }
 
-  // Merges one-minute points into k-minute ones (aligned on the clock, so that they do not
+  // Merges the history's points k by k (aligned on the clock, so that they do not
   // shift as time goes on) when there are more points than pixels to draw them.
   function coarsen(values, k, max) {
     const out = [];
@@ -292,7 +292,7 @@
     if (m.apparent_power_va != null && now <= x1 + 60) {
       c.s.append(svg('circle', { cx: c.X(Math.min(now, x1)), cy: c.Y(m.apparent_power_va), r: 4, class: 'live' }));
     }
-    if (!p.avg_va.some(v => v != null)) c.s.append(svg('text', { x: c.W / 2, y: H / 2, 'text-anchor': 'middle', class: 'empty' }, 'a point per minute appears here'));
+    if (!p.avg_va.some(v => v != null)) c.s.append(svg('text', { x: c.W / 2, y: H / 2, 'text-anchor': 'middle', class: 'empty' }, 'a point every two minutes appears here'));
     return c.s;
   }
 
