@@ -16,7 +16,7 @@
 use super::Mode;
 use super::control::{CR, EOT, ETX, LF, STX};
 use super::frame::{Frame, GroupSpan};
-use super::group::{self, GroupError};
+use super::group::{self, GroupError, ParsedGroup, WINDOW};
 
 /// Longest group accepted, in bytes between LF and CR. The longest group of the specification
 /// (PJOURF+1) has 109; this leaves room for unknown labels.
@@ -57,8 +57,12 @@ pub struct DecoderStats {
 
 /// The state of a streaming TIC decoder. See the module documentation.
 pub struct Decoder {
-    /// Valid groups of the current frame, then the group being read.
-    buf: Vec<u8>,
+    /// Valid groups of the current frame, then the group being read, in `buf[..len]`.
+    ///
+    /// Allocated once with [`WINDOW`] bytes of slack past the longest content, so that a group
+    /// can always be read or written as a whole fixed-size window (see [`Decoder::fast_group`]).
+    buf: Box<[u8]>,
+    len: usize,
     spans: Vec<GroupSpan>,
     /// Where the group being read starts in `buf`.
     group_start: usize,
@@ -133,7 +137,8 @@ impl Decoder {
     /// A decoder with its buffers allocated once, at their maximum size.
     pub fn new() -> Self {
         Decoder {
-            buf: Vec::with_capacity(MAX_FRAME_LEN + MAX_GROUP_LEN),
+            buf: vec![0; MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW].into_boxed_slice(),
+            len: 0,
             spans: Vec::with_capacity(MAX_GROUPS),
             group_start: 0,
             group_overflow: false,
@@ -160,26 +165,80 @@ impl Decoder {
     }
 
     /// Feeds a chunk of bytes; calls `on_frame` for each complete frame, in order.
-    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, mut input: &[u8], mut on_frame: F) {
+    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, input: &[u8], mut on_frame: F) {
         self.stats.bytes += input.len() as u64;
-        while !input.is_empty() {
-            let n = find_framing_byte(input);
-            let (data, rest) = input.split_at(n);
+        let mut pos = 0;
+        while pos < input.len() {
+            // Nearly every group of a frame is whole inside the chunk and valid: take those in
+            // one go. Anything else goes through the byte-level state machine below.
+            if self.in_frame && !self.in_group && input[pos] == LF {
+                if let Some(next) = self.fast_group(input, pos) {
+                    pos = next;
+                    continue;
+                }
+            }
+            let rest = &input[pos..];
+            let n = find_framing_byte(rest);
+            let (data, rest) = rest.split_at(n);
             if self.in_group {
                 self.push_content(data);
             }
             if self.in_frame {
                 self.frame_len = self.frame_len.saturating_add(n);
             }
-            let Some((&byte, rest)) = rest.split_first() else {
+            let Some(&byte) = rest.first() else {
                 break;
             };
-            input = rest;
+            pos += n + 1;
             if self.in_frame {
                 self.frame_len = self.frame_len.saturating_add(1);
             }
             self.on_framing_byte(byte & 0x7F, &mut on_frame);
         }
+    }
+
+    /// The fast path for a group whose LF is `input[lf]`, when the decoder is in a frame and
+    /// between groups: if the whole group up to its CR is in `input`, is plain 7-bit text and
+    /// is valid, it is checked and kept here and the position after its CR is returned.
+    /// Otherwise nothing changes and `None` sends the caller to the byte-level path, which
+    /// handles every case (so this only has to be right when it answers).
+    ///
+    /// It has the same effect as the byte-level path on `LF content CR`: the group is read
+    /// as a fixed 32-byte window, so finding its end, validating it ([`group::parse_window`])
+    /// and copying it into the frame buffer (a fixed-size copy into the buffer's slack) involve
+    /// no loop over its bytes, and the bytes are neither masked nor copied twice.
+    #[inline(always)]
+    fn fast_group(&mut self, input: &[u8], lf: usize) -> Option<usize> {
+        let start = lf + 1;
+        let window: [u8; WINDOW] = match input.get(start..).and_then(<[u8]>::first_chunk) {
+            Some(window) => *window,
+            None => {
+                // The end of the chunk: zero-pad (a zero byte ends no group).
+                let tail = input.get(start..)?;
+                let mut window = [0; WINDOW];
+                window[..tail.len()].copy_from_slice(tail);
+                window
+            }
+        };
+        let (n, parsed) = group::parse_window(&window)?;
+        if self.frame_len + n + 2 > MAX_FRAME_LEN || self.spans.len() == MAX_GROUPS {
+            return None; // let the byte-level path count the size error
+        }
+        if self.frame_mode.is_some_and(|mode| mode != parsed.mode) {
+            return None; // let the byte-level path count the format error
+        }
+        // Everything below is what LF, the content and CR do on the byte-level path.
+        self.frame_mode = Some(parsed.mode);
+        self.stats.groups += 1;
+        self.lf_streak = 0;
+        self.cooked = false;
+        self.frame_len += n + 2;
+        let at = self.len;
+        self.buf[at..at + WINDOW].copy_from_slice(&window);
+        self.spans.push(span(at, &parsed));
+        self.len = at + parsed.value_end;
+        self.group_start = self.len;
+        Some(start + n + 1)
     }
 
     /// Ends the input: a frame still open is counted as interrupted and discarded. The decoder
@@ -194,7 +253,7 @@ impl Decoder {
     }
 
     fn push_content(&mut self, data: &[u8]) {
-        let used = self.buf.len() - self.group_start;
+        let used = self.len - self.group_start;
         let room = MAX_GROUP_LEN.saturating_sub(used);
         let take = if data.len() > room {
             self.group_overflow = true;
@@ -202,10 +261,12 @@ impl Decoder {
         } else {
             data.len()
         };
-        let old = self.buf.len();
-        self.buf.extend_from_slice(&data[..take]);
+        let old = self.len;
+        self.len += take;
+        let dest = &mut self.buf[old..self.len];
         // Two simple passes (copy, then mask) vectorise; a mapped iterator does not.
-        for b in &mut self.buf[old..] {
+        dest.copy_from_slice(&data[..take]);
+        for b in dest {
             *b &= 0x7F;
         }
     }
@@ -236,7 +297,7 @@ impl Decoder {
                 self.frame_len = 1;
             }
             ETX => {
-                if self.in_group && self.buf.len() > self.group_start {
+                if self.in_group && self.len > self.group_start {
                     // A group cut by the end of its frame.
                     self.stats.format_errors += 1;
                     self.frame_dropped += u32::from(self.in_frame);
@@ -259,20 +320,20 @@ impl Decoder {
                 self.in_frame = false;
             }
             LF => {
-                if self.in_group && self.buf.len() > self.group_start {
+                if self.in_group && self.len > self.group_start {
                     self.finish_group(LF);
                 } else {
                     self.abandon_group();
                 }
                 self.in_group = true;
-                self.group_start = self.buf.len();
+                self.group_start = self.len;
             }
             CR => {
                 if self.in_group {
                     self.finish_group(CR);
                 }
                 self.in_group = false;
-                self.group_start = self.buf.len();
+                self.group_start = self.len;
             }
             // IS_FRAMING lets only the five framing bytes through.
             _ => {}
@@ -287,7 +348,18 @@ impl Decoder {
             self.drop_group();
             return;
         }
-        match group::parse(&self.buf[start..]) {
+        // Most groups fit the window parser; the others, and every invalid group, go through
+        // `parse`, which gives the exact verdict. The buffer's slack makes the window readable;
+        // a CR after the content marks its end (the content holds none: CR is framing).
+        self.buf[self.len] = CR;
+        let fast = self.buf[start..]
+            .first_chunk()
+            .and_then(group::parse_window)
+            .map(|(n, parsed)| {
+                debug_assert_eq!(start + n, self.len);
+                parsed
+            });
+        match fast.map_or_else(|| group::parse(&self.buf[start..self.len]), Ok) {
             Ok(parsed) => {
                 self.stats.groups += 1;
                 if terminator == LF {
@@ -298,7 +370,7 @@ impl Decoder {
                     self.cooked = false;
                 }
                 if !self.in_frame {
-                    self.buf.truncate(start);
+                    self.len = start;
                     return;
                 }
                 if *self.frame_mode.get_or_insert(parsed.mode) != parsed.mode {
@@ -312,17 +384,9 @@ impl Decoder {
                     self.drop_group();
                     return;
                 }
-                let span = GroupSpan {
-                    label: parsed.label,
-                    start: offset(start),
-                    label_len: len8(parsed.label_end),
-                    horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
-                    value_start: offset(start + parsed.value_start),
-                    value_len: len8(parsed.value_end - parsed.value_start),
-                };
-                self.spans.push(span);
+                self.spans.push(span(start, &parsed));
                 // Keep the fields, drop the separator and checksum.
-                self.buf.truncate(start + parsed.value_end);
+                self.len = start + parsed.value_end;
             }
             Err(GroupError::Checksum { .. }) => {
                 self.stats.checksum_errors += 1;
@@ -338,13 +402,13 @@ impl Decoder {
     /// Discards the group being read and counts it against the frame.
     fn drop_group(&mut self) {
         self.frame_dropped += u32::from(self.in_frame);
-        self.buf.truncate(self.group_start);
+        self.len = self.group_start;
     }
 
     /// Discards the group being read without counting it (it was cut by a frame boundary).
     fn abandon_group(&mut self) {
         // Outside a group `group_start` is the end of the kept groups: nothing is lost.
-        self.buf.truncate(self.group_start);
+        self.len = self.group_start;
         self.group_overflow = false;
         self.in_group = false;
     }
@@ -359,14 +423,14 @@ impl Decoder {
         }
         on_frame(&Frame {
             mode,
-            buf: &self.buf,
+            buf: &self.buf[..self.len],
             spans: &self.spans,
             dropped: self.frame_dropped,
         });
     }
 
     fn reset_frame(&mut self) {
-        self.buf.clear();
+        self.len = 0;
         self.spans.clear();
         self.group_start = 0;
         self.group_overflow = false;
@@ -376,15 +440,31 @@ impl Decoder {
     }
 }
 
-/// Offsets into the frame buffer fit in u16: the buffer never exceeds
-/// `MAX_FRAME_LEN + MAX_GROUP_LEN` bytes.
-fn offset(n: usize) -> u16 {
-    u16::try_from(n).unwrap_or(u16::MAX)
+/// Where the fields of a group parsed at `start` of the frame buffer lie.
+#[inline]
+fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
+    GroupSpan {
+        label: parsed.label,
+        start: offset(start),
+        label_len: len8(parsed.label_end),
+        horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
+        value_start: offset(start + parsed.value_start),
+        value_len: len8(parsed.value_end - parsed.value_start),
+    }
 }
 
-/// Field lengths fit in u8: a group never exceeds `MAX_GROUP_LEN` bytes.
+/// Offsets into the frame buffer fit in u16: the buffer never exceeds
+/// `MAX_FRAME_LEN + MAX_GROUP_LEN` bytes (asserted below), so the cast never truncates.
+fn offset(n: usize) -> u16 {
+    debug_assert!(n <= usize::from(u16::MAX));
+    n as u16
+}
+
+/// Field lengths fit in u8: a field is shorter than a group, and a group never exceeds
+/// `MAX_GROUP_LEN` bytes (asserted below), so the cast never truncates.
 fn len8(n: usize) -> u8 {
-    u8::try_from(n).unwrap_or(u8::MAX)
+    debug_assert!(n <= usize::from(u8::MAX));
+    n as u8
 }
 
 const _: () = assert!(MAX_FRAME_LEN + MAX_GROUP_LEN <= u16::MAX as usize);
@@ -401,7 +481,11 @@ mod tests {
                 for at in 0..len {
                     let mut v = vec![b'\t'; len];
                     v[at] = framing;
-                    let expected = if IS_FRAMING[usize::from(framing)] { at } else { len };
+                    let expected = if IS_FRAMING[usize::from(framing)] {
+                        at
+                    } else {
+                        len
+                    };
                     assert_eq!(find_framing_byte(&v), expected, "{framing:#x} {len} {at}");
                 }
             }

@@ -96,11 +96,23 @@ macro_rules! labels {
                 if name.len() > MAX_KNOWN_LEN {
                     return None;
                 }
-                let key = pack(name);
-                let slot = HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)];
-                let label = *Label::ALL.get(usize::from(slot))?;
-                (pack(label.name().as_bytes()) == key && label.spec().mode == mode)
-                    .then_some(label)
+                Label::lookup_packed(mode, pack(name))
+            }
+
+            /// The layout of this label's group, for the decoder's fast path.
+            pub(crate) fn layout(self) -> &'static Layout {
+                &LAYOUTS[self as usize]
+            }
+
+            /// Finds a known label of `mode` by its name packed with [`pack`] (or
+            /// [`pack_prefix`], which the decoder uses to pack a label straight from the
+            /// bytes of a group without a per-byte loop).
+            #[inline]
+            pub(crate) fn lookup_packed(mode: Mode, name: u128) -> Option<Label> {
+                let key = with_mode(name, mode);
+                let slot = usize::from(HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)]);
+                let label = *Label::ALL.get(slot)?;
+                (KEYS[slot] == key).then_some(label)
             }
         }
     };
@@ -108,6 +120,17 @@ macro_rules! labels {
 
 /// Slots of the label hash table (a power of two).
 const HASH_BITS: u32 = 12;
+
+/// A packed name (at most 9 bytes, so 72 bits) with the mode in its top bit: the hash table is
+/// keyed by both, so that one comparison checks the name and the mode.
+const fn with_mode(name: u128, mode: Mode) -> u128 {
+    name | ((matches!(mode, Mode::Standard) as u128) << 127)
+}
+
+/// The hash table key of a known label.
+const fn key_of(spec: &LabelSpec) -> u128 {
+    with_mode(pack(spec.name.as_bytes()), spec.mode)
+}
 
 /// Index of `key` in the hash table for a given multiplier.
 const fn hash(key: u128, multiplier: u64) -> usize {
@@ -131,7 +154,7 @@ static HASH_TABLE: HashTable = {
         let mut ok = true;
         let mut i = 0;
         while i < SPECS.len() {
-            let h = hash(pack(SPECS[i].name.as_bytes()), multiplier);
+            let h = hash(key_of(&SPECS[i]), multiplier);
             if slots[h] != u8::MAX {
                 ok = false;
                 break;
@@ -146,12 +169,114 @@ static HASH_TABLE: HashTable = {
     }
 };
 
+/// The hash table key of every known label, indexed like `SPECS`: comparing against it is one
+/// 128-bit comparison instead of packing the name again and comparing the mode.
+static KEYS: [u128; SPECS.len()] = {
+    let mut keys = [0u128; SPECS.len()];
+    let mut i = 0;
+    while i < SPECS.len() {
+        keys[i] = key_of(&SPECS[i]);
+        i += 1;
+    }
+    keys
+};
+
+/// Where things must be in a known label's group, for the decoder's fast path: once the
+/// label is known, its group has a fixed length and fixed positions for its separators,
+/// horodate and value, so checking it is a handful of comparisons of bitmasks (bit `i` for
+/// byte `i` of the group's content, the bytes between LF and CR) instead of a search.
+///
+/// Only groups that fit in 32 bytes with their CR have a layout (`len` is 0 for the others).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// Content length: up to and including the checksum.
+    pub len: u8,
+    /// Where the value starts (it ends at `len - 2`).
+    pub value_start: u8,
+    /// The group has a 13-byte horodate after the label's separator.
+    pub horodated: bool,
+    /// The value's characters are checked with the masks below only; otherwise (codes, day
+    /// profiles) with the full [`Charset`] check too.
+    pub masks_suffice: bool,
+    /// The exact positions of HT (the separators of standard mode, none in historic mode).
+    pub ht: u32,
+    /// Positions that hold SP (the separators of historic mode).
+    pub sp: u32,
+    /// Positions that hold a decimal digit, an upper-case hexadecimal digit, a printable
+    /// character.
+    pub digits: u32,
+    pub hex: u32,
+    pub printable: u32,
+}
+
+/// The [`Layout`] of every known label, indexed like `SPECS`.
+static LAYOUTS: [Layout; SPECS.len()] = {
+    let empty = Layout {
+        len: 0,
+        value_start: 0,
+        horodated: false,
+        masks_suffice: false,
+        ht: 0,
+        sp: 0,
+        digits: 0,
+        hex: 0,
+        printable: 0,
+    };
+    let mut layouts = [empty; SPECS.len()];
+    let mut i = 0;
+    while i < SPECS.len() {
+        let spec = &SPECS[i];
+        let name_len = spec.name.len();
+        let horodated = matches!(spec.horodated, Horodated::Yes);
+        // LABEL sep [HORODATE sep] VALUE sep CHECKSUM
+        let value_start = name_len + 1 + if horodated { 14 } else { 0 };
+        let len = value_start + spec.width as usize + 2;
+        if len < 32 {
+            let value = ((1u32 << spec.width) - 1) << value_start;
+            let horodate_sep = if horodated { 1 << (name_len + 14) } else { 0 };
+            let seps = (1 << name_len) | (1 << (len - 2)) | horodate_sep;
+            let standard = matches!(spec.mode, Mode::Standard);
+            layouts[i] = Layout {
+                len: len as u8,
+                value_start: value_start as u8,
+                horodated,
+                masks_suffice: matches!(
+                    spec.charset,
+                    Charset::Digits | Charset::Hex | Charset::Printable
+                ),
+                ht: if standard { seps } else { 0 },
+                sp: if standard { 0 } else { seps },
+                digits: if matches!(spec.charset, Charset::Digits) {
+                    value
+                } else {
+                    0
+                },
+                hex: if matches!(spec.charset, Charset::Hex) {
+                    value
+                } else {
+                    0
+                },
+                printable: if matches!(spec.charset, Charset::Printable) {
+                    value
+                } else {
+                    0
+                },
+            };
+        }
+        i += 1;
+    }
+    layouts
+};
+
 /// Longest known label (`SMAXSN1-1`).
 const MAX_KNOWN_LEN: usize = 9;
 
+// The mode bit of `with_mode` must be free: names of at most 15 bytes leave it so.
+const _: () = assert!(MAX_KNOWN_LEN < 16);
+
 /// A label packed big-endian into an integer: unique for labels of up to 16 bytes that contain
 /// no NUL, and cheap to hash and compare.
-const fn pack(name: &[u8]) -> u128 {
+pub(crate) const fn pack(name: &[u8]) -> u128 {
     let mut key = 0u128;
     let mut i = 0;
     while i < name.len() {
@@ -159,6 +284,16 @@ const fn pack(name: &[u8]) -> u128 {
         i += 1;
     }
     key
+}
+
+/// [`pack`] of the first `len` bytes of `window` (`len` ≤ 16), without a loop: the window read
+/// big-endian, shifted right to drop the bytes past the name.
+#[inline]
+pub(crate) fn pack_prefix(window: &[u8; 16], len: usize) -> u128 {
+    // A shift of 128 (empty name) is out of range; the packed empty name is 0.
+    u128::from_be_bytes(*window)
+        .checked_shr(8 * (16 - len as u32))
+        .unwrap_or(0)
 }
 
 labels! {
@@ -399,8 +534,19 @@ mod tests {
     }
 
     #[test]
+    fn pack_prefix_is_pack() {
+        let window = *b"SMAXSN1-1\tE2404X";
+        for len in 0..=16 {
+            assert_eq!(pack_prefix(&window, len), pack(&window[..len]), "{len}");
+        }
+    }
+
+    #[test]
     fn names_are_unique() {
-        let mut keys: Vec<u128> = Label::ALL.iter().map(|l| pack(l.name().as_bytes())).collect();
+        let mut keys: Vec<u128> = Label::ALL
+            .iter()
+            .map(|l| pack(l.name().as_bytes()))
+            .collect();
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), Label::ALL.len());
