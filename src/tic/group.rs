@@ -8,7 +8,7 @@
 
 use super::Mode;
 use super::horodate;
-use super::label::{Charset, Horodated, Label, pack_prefix};
+use super::label::{Charset, Horodated, Label, prefix_key};
 
 /// Longest label accepted for an unknown label (known labels are at most 9 characters).
 pub const MAX_LABEL_LEN: usize = 16;
@@ -323,8 +323,8 @@ pub(crate) fn parse_window(window: &[u8; WINDOW]) -> Option<(usize, ParsedGroup)
     };
     let mut head = [0u8; 16];
     head.copy_from_slice(&window[..16]);
-    // A name of 16 bytes or more is no known label; its first 16 bytes are not either.
-    let label = Label::lookup_packed(mode, pack_prefix(&head, label_end.min(16)))?;
+    // A name of 15 bytes or more is no known label; its first 15 bytes are not either.
+    let label = Label::lookup_key(prefix_key(mode, &head, label_end))?;
     let layout = label.layout();
     if n != usize::from(layout.len) {
         return None;

@@ -96,7 +96,9 @@ macro_rules! labels {
                 if name.len() > MAX_KNOWN_LEN {
                     return None;
                 }
-                Label::lookup_packed(mode, pack(name))
+                // A packed name used to ignore leading NULs; keep that quirk exactly.
+                let start = name.iter().position(|&b| b != 0).unwrap_or(name.len());
+                Label::lookup_key(name_key(mode, &name[start..]))
             }
 
             /// The layout of this label's group, for the decoder's fast path.
@@ -104,12 +106,10 @@ macro_rules! labels {
                 &LAYOUTS[self as usize]
             }
 
-            /// Finds a known label of `mode` by its name packed with [`pack`] (or
-            /// [`pack_prefix`], which the decoder uses to pack a label straight from the
-            /// bytes of a group without a per-byte loop).
+            /// Finds a known label by its key ([`name_key`], or [`prefix_key`], which the
+            /// decoder uses to key a label straight from the bytes of a group).
             #[inline]
-            pub(crate) fn lookup_packed(mode: Mode, name: u128) -> Option<Label> {
-                let key = with_mode(name, mode);
+            pub(crate) fn lookup_key(key: u128) -> Option<Label> {
                 let slot = usize::from(HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)]);
                 let label = *Label::ALL.get(slot)?;
                 (KEYS[slot] == key).then_some(label)
@@ -121,15 +121,51 @@ macro_rules! labels {
 /// Slots of the label hash table (a power of two).
 const HASH_BITS: u32 = 12;
 
-/// A packed name (at most 9 bytes, so 72 bits) with the mode in its top bit: the hash table is
-/// keyed by both, so that one comparison checks the name and the mode.
-const fn with_mode(name: u128, mode: Mode) -> u128 {
-    name | ((matches!(mode, Mode::Standard) as u128) << 127)
+/// The hash table key of a name of at most 15 bytes and a mode: the name's bytes
+/// little-endian, zero-padded, with the length and the mode in the top byte. Distinct names
+/// have distinct keys, and one comparison checks both the name and the mode.
+const fn name_key(mode: Mode, name: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 15 {
+        bytes[i] = name[i];
+        i += 1;
+    }
+    bytes[15] = tag(mode, name.len());
+    u128::from_le_bytes(bytes)
+}
+
+/// The top byte of a key: length in the low bits, mode in the top bit.
+const fn tag(mode: Mode, len: usize) -> u8 {
+    (len as u8 & 0x7F)
+        | if matches!(mode, Mode::Standard) {
+            0x80
+        } else {
+            0
+        }
+}
+
+/// [`name_key`] of the first `len` bytes of `head` (`len` ≤ 15), without a loop: the 16 bytes
+/// read as one little-endian integer, the bytes past the name cleared with a mask.
+#[inline]
+pub(crate) fn prefix_key(mode: Mode, head: &[u8; 16], len: usize) -> u128 {
+    /// `NAME_MASKS[n]` keeps the low `n` bytes.
+    static NAME_MASKS: [u128; 16] = {
+        let mut masks = [0u128; 16];
+        let mut n = 1;
+        while n < 16 {
+            masks[n] = (1 << (8 * n)) - 1;
+            n += 1;
+        }
+        masks
+    };
+    let len = len.min(15);
+    (u128::from_le_bytes(*head) & NAME_MASKS[len]) | (u128::from(tag(mode, len)) << 120)
 }
 
 /// The hash table key of a known label.
 const fn key_of(spec: &LabelSpec) -> u128 {
-    with_mode(pack(spec.name.as_bytes()), spec.mode)
+    name_key(spec.mode, spec.name.as_bytes())
 }
 
 /// Index of `key` in the hash table for a given multiplier.
@@ -271,12 +307,13 @@ static LAYOUTS: [Layout; SPECS.len()] = {
 /// Longest known label (`SMAXSN1-1`).
 const MAX_KNOWN_LEN: usize = 9;
 
-// The mode bit of `with_mode` must be free: names of at most 15 bytes leave it so.
+// Keys hold names of at most 15 bytes.
 const _: () = assert!(MAX_KNOWN_LEN < 16);
 
 /// A label packed big-endian into an integer: unique for labels of up to 16 bytes that contain
-/// no NUL, and cheap to hash and compare.
-pub(crate) const fn pack(name: &[u8]) -> u128 {
+/// no NUL (the keys used to be built this way; kept for the uniqueness test).
+#[cfg(test)]
+const fn pack(name: &[u8]) -> u128 {
     let mut key = 0u128;
     let mut i = 0;
     while i < name.len() {
@@ -284,16 +321,6 @@ pub(crate) const fn pack(name: &[u8]) -> u128 {
         i += 1;
     }
     key
-}
-
-/// [`pack`] of the first `len` bytes of `window` (`len` ≤ 16), without a loop: the window read
-/// big-endian, shifted right to drop the bytes past the name.
-#[inline]
-pub(crate) fn pack_prefix(window: &[u8; 16], len: usize) -> u128 {
-    // A shift of 128 (empty name) is out of range; the packed empty name is 0.
-    u128::from_be_bytes(*window)
-        .checked_shr(8 * (16 - len as u32))
-        .unwrap_or(0)
 }
 
 labels! {
@@ -534,11 +561,23 @@ mod tests {
     }
 
     #[test]
-    fn pack_prefix_is_pack() {
+    fn prefix_key_is_name_key() {
         let window = *b"SMAXSN1-1\tE2404X";
-        for len in 0..=16 {
-            assert_eq!(pack_prefix(&window, len), pack(&window[..len]), "{len}");
+        for mode in [Mode::Historic, Mode::Standard] {
+            for len in 0..=15 {
+                let key = prefix_key(mode, &window, len);
+                assert_eq!(key, name_key(mode, &window[..len]), "{len}");
+            }
+            assert_eq!(prefix_key(mode, &window, 16), prefix_key(mode, &window, 15));
         }
+    }
+
+    #[test]
+    fn lookup_ignores_leading_nuls_only() {
+        assert_eq!(Label::lookup(Mode::Historic, b"\0PAPP"), Some(Label::Papp));
+        assert_eq!(Label::lookup(Mode::Historic, b"PAPP\0"), None);
+        assert_eq!(Label::lookup(Mode::Historic, b"PA\0PP"), None);
+        assert_eq!(Label::lookup(Mode::Historic, b"\0\0\0"), None);
     }
 
     #[test]
