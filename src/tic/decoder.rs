@@ -93,38 +93,58 @@ static IS_FRAMING: [bool; 256] = {
 
 /// Index of the first framing byte of `input`, or its length.
 ///
-/// The hot loop of the decoder: it tests 8 bytes at a time and only looks at single bytes in
-/// words that may hold a framing byte. Masked to 7 bits and XORed with HT, the five framing
-/// bytes become 0x0B, 0x0A, 0x0D, 0x03, 0x04: non-zero and below 0x0E, while HT (frequent in
-/// standard mode) becomes zero and is skipped. The word test can report false positives (a
-/// borrow between bytes, or 0x0E/0x0F), never a miss; the table confirms.
+/// The scan of the byte-level path: it tests 8 bytes at a time. Masked to 7 bits and XORed
+/// with HT, the five framing bytes become 0x0B, 0x0A, 0x0D, 0x03, 0x04: non-zero and below
+/// 0x0E, while HT (frequent in standard mode) becomes zero and is skipped. Every framing byte
+/// is flagged; other control bytes can be too (as can bytes above one, through a borrow), but
+/// never text. So the lowest flag is the answer when the table confirms it, and only a word
+/// with a stray control byte is looked at bytewise. The last bytes are read as one word that
+/// overlaps the previous ones, rather than one by one.
 fn find_framing_byte(input: &[u8]) -> usize {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const HT: u64 = 0x0909_0909_0909_0909;
-    /// High bit of each byte below `n` (exact for the lowest such byte; bytes ≤ 0x7F).
+    /// High bit of each byte below `n` (and maybe of bytes above such a byte; bytes ≤ 0x7F).
     const fn below(x: u64, n: u64) -> u64 {
         x.wrapping_sub(ONES * n) & !x & HIGH
     }
-    let mut i = 0;
+    /// The first framing byte of `word` at or after byte `from`, if any.
+    fn in_word(word: &[u8; 8], from: usize) -> Option<usize> {
+        let x = (u64::from_le_bytes(*word) & LOW7) ^ HT;
+        let flags = below(x, 0x0E) & !below(x, 1) & (u64::MAX << (8 * from));
+        if flags == 0 {
+            return None;
+        }
+        let first = flags.trailing_zeros() as usize / 8;
+        if IS_FRAMING[usize::from(word[first])] {
+            return Some(first);
+        }
+        // A control byte that is not framing: rare, look at the rest of the word bytewise.
+        (first + 1..8).find(|&j| IS_FRAMING[usize::from(word[j])])
+    }
     let mut words = input.chunks_exact(8);
+    let mut i = 0;
     for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = (u64::from_le_bytes(bytes) & LOW7) ^ HT;
-        if below(x, 0x0E) & !below(x, 1) != 0 {
-            if let Some(j) = word.iter().position(|&b| IS_FRAMING[usize::from(b)]) {
-                return i + j;
-            }
+        if let Some(j) = word.first_chunk().and_then(|word| in_word(word, 0)) {
+            return i + j;
         }
         i += 8;
     }
     let tail = words.remainder();
-    i + tail
-        .iter()
-        .position(|&b| IS_FRAMING[usize::from(b)])
-        .unwrap_or(tail.len())
+    if tail.is_empty() {
+        return i;
+    }
+    match input.last_chunk::<8>() {
+        // The last 8 bytes: the first `8 - tail.len()` were scanned already.
+        Some(last) => in_word(last, 8 - tail.len()).map_or(input.len(), |j| i + j + tail.len() - 8),
+        None => {
+            i + tail
+                .iter()
+                .position(|&b| IS_FRAMING[usize::from(b)])
+                .unwrap_or(tail.len())
+        }
+    }
 }
 
 impl Default for Decoder {
@@ -216,7 +236,7 @@ impl Decoder {
                 // The end of the chunk: zero-pad (a zero byte ends no group).
                 let tail = input.get(start..)?;
                 let mut window = [0; WINDOW];
-                window[..tail.len()].copy_from_slice(tail);
+                copy_with(&mut window, tail, |b| b);
                 window
             }
         };
@@ -263,12 +283,7 @@ impl Decoder {
         };
         let old = self.len;
         self.len += take;
-        let dest = &mut self.buf[old..self.len];
-        // Two simple passes (copy, then mask) vectorise; a mapped iterator does not.
-        dest.copy_from_slice(&data[..take]);
-        for b in dest {
-            *b &= 0x7F;
-        }
+        copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
     }
 
     fn on_framing_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
@@ -279,6 +294,31 @@ impl Decoder {
             self.reset_frame();
             self.in_frame = false;
         }
+        // CR and LF come twice per group: test them first with plain branches, which follow
+        // the stream's CR, LF, CR, LF rhythm, rather than through a `match` that compiles to a
+        // jump table whose indirect branch was mispredicted at nearly every framing byte.
+        if byte == CR {
+            if self.in_group {
+                self.finish_group(CR);
+            }
+            self.in_group = false;
+            self.group_start = self.len;
+        } else if byte == LF {
+            if self.in_group && self.len > self.group_start {
+                self.finish_group(LF);
+            } else {
+                self.abandon_group();
+            }
+            self.in_group = true;
+            self.group_start = self.len;
+        } else {
+            self.on_frame_byte(byte, on_frame);
+        }
+    }
+
+    /// STX, ETX and EOT: once per frame.
+    #[inline(never)]
+    fn on_frame_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
         match byte {
             STX => {
                 if self.in_frame {
@@ -319,23 +359,7 @@ impl Decoder {
                 self.reset_frame();
                 self.in_frame = false;
             }
-            LF => {
-                if self.in_group && self.len > self.group_start {
-                    self.finish_group(LF);
-                } else {
-                    self.abandon_group();
-                }
-                self.in_group = true;
-                self.group_start = self.len;
-            }
-            CR => {
-                if self.in_group {
-                    self.finish_group(CR);
-                }
-                self.in_group = false;
-                self.group_start = self.len;
-            }
-            // IS_FRAMING lets only the five framing bytes through.
+            // IS_FRAMING lets only the five framing bytes through; CR and LF were handled.
             _ => {}
         }
     }
@@ -450,6 +474,35 @@ fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
         horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
         value_start: offset(start + parsed.value_start),
         value_len: len8(parsed.value_end - parsed.value_start),
+    }
+}
+
+/// Copies `src` to the start of `dest`, passing every byte through `map` (masking to 7 bits,
+/// or nothing).
+///
+/// The pieces copied are short (a group, or the part of one that a chunk holds), and a call to
+/// `memcpy` plus a loop cost more in branches than the copy itself. Up to 32 bytes, two
+/// overlapping fixed-size copies (the first and the last 16, 8 or 4 bytes) move any length
+/// with one branch on its size class.
+#[inline]
+fn copy_with(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) {
+    fn copy<const N: usize>(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) {
+        let (Some(head), Some(tail)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) else {
+            unreachable!("src has at least N bytes");
+        };
+        let (head, tail) = (head.map(map), tail.map(map));
+        dest[..N].copy_from_slice(&head);
+        dest[src.len() - N..src.len()].copy_from_slice(&tail);
+    }
+    match src.len() {
+        16..=32 => copy::<16>(dest, src, map),
+        8..=15 => copy::<8>(dest, src, map),
+        4..=7 => copy::<4>(dest, src, map),
+        _ => {
+            for (d, &s) in dest[..src.len()].iter_mut().zip(src) {
+                *d = map(s);
+            }
+        }
     }
 }
 
