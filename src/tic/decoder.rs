@@ -17,6 +17,7 @@ use super::Mode;
 use super::control::{CR, EOT, ETX, LF, STX};
 use super::frame::{Frame, GroupSpan};
 use super::group::{self, GroupError, ParsedGroup, WINDOW};
+use super::label::{LAYOUTS, Label};
 
 /// Longest group accepted, in bytes between LF and CR. The longest group of the specification
 /// (PJOURF+1) has 109; this leaves room for unknown labels.
@@ -255,7 +256,14 @@ impl Decoder {
         self.frame_len += n + 2;
         let at = self.len;
         self.buf[at..at + WINDOW].copy_from_slice(&window);
-        self.spans.push(span(at, &parsed));
+        // The fast path only takes known labels, whose spans are fixed but for the offset.
+        let mut span = parsed
+            .label
+            .map_or_else(|| span(at, &parsed), |l| SPANS[l as usize]);
+        span.start = offset(at);
+        span.value_start += offset(at);
+        debug_assert_eq!(span, self::span(at, &parsed));
+        self.spans.push(span);
         self.len = at + parsed.value_end;
         self.group_start = self.len;
         Some(start + n + 1)
@@ -463,6 +471,37 @@ impl Decoder {
         self.frame_dropped = 0;
     }
 }
+
+/// The span of each known label's group at offset 0 of the frame buffer, built at compile time
+/// from its layout: the fast path copies one and adds the group's offset, rather than
+/// assembling it field by field. (Unused for labels without a layout.)
+static SPANS: [GroupSpan; Label::ALL.len()] = {
+    let mut spans = [GroupSpan {
+        label: None,
+        start: 0,
+        label_len: 0,
+        horodate_len: 0,
+        value_start: 0,
+        value_len: 0,
+    }; Label::ALL.len()];
+    let mut i = 0;
+    while i < spans.len() {
+        let layout = &LAYOUTS[i];
+        spans[i] = GroupSpan {
+            label: Some(Label::ALL[i]),
+            start: 0,
+            label_len: layout.label_len,
+            horodate_len: if layout.horodated { 13 } else { 0 },
+            value_start: layout.value_start as u16,
+            value_len: layout
+                .len
+                .saturating_sub(2)
+                .saturating_sub(layout.value_start),
+        };
+        i += 1;
+    }
+    spans
+};
 
 /// Where the fields of a group parsed at `start` of the frame buffer lie.
 #[inline]

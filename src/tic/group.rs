@@ -8,7 +8,7 @@
 
 use super::Mode;
 use super::horodate;
-use super::label::{Charset, Horodated, Label, prefix_key};
+use super::label::{CODE_SETS, Charset, Horodated, Label, prefix_key};
 
 /// Longest label accepted for an unknown label (known labels are at most 9 characters).
 pub const MAX_LABEL_LEN: usize = 16;
@@ -356,8 +356,19 @@ pub(crate) fn parse_window(window: &[u8; WINDOW]) -> Option<(usize, ParsedGroup)
             return None;
         }
     }
-    if !layout.masks_suffice && !charset_ok(label.spec().charset, &window[value_start..n - 2]) {
-        return None;
+    if layout.codes != 0 {
+        // A coded value: compared with every accepted code, with no search. The four bytes
+        // may run past the value; the masks ignore them.
+        let value_word = window
+            .get(value_start..value_start + 4)
+            .and_then(|b| b.first_chunk())
+            .map_or(0, |b| u32::from_le_bytes(*b));
+        let coded = CODE_SETS[usize::from(layout.codes)]
+            .iter()
+            .fold(false, |ok, &(code, mask)| ok | (value_word & mask == code));
+        if !coded {
+            return None;
+        }
     }
     let parsed = ParsedGroup {
         mode,
@@ -853,6 +864,38 @@ mod tests {
             assert_eq!(parse_window(&w2), None);
         }
         assert!(taken > 30_000, "{taken}");
+    }
+
+    /// Coded values are checked against their code lists without a search: every value of
+    /// four characters from the codes' alphabet gives the same verdict as [`parse`].
+    #[test]
+    fn window_parser_checks_coded_values_like_parse() {
+        let alphabet = b"ABCDEGHJLMNOPRSTUWY.-( ";
+        let mut accepted = 0;
+        for label in [Label::Ptec, Label::Demain, Label::Hhphc, Label::Optarif] {
+            let width = u32::from(label.spec().width);
+            for i in 0..alphabet.len().pow(width) {
+                let value: Vec<u8> = (0..width)
+                    .map(|k| alphabet[i / alphabet.len().pow(k) % alphabet.len()])
+                    .collect();
+                let mut g = format!("{} ", label.name()).into_bytes();
+                g.extend_from_slice(&value);
+                let c = checksum(&g);
+                g.extend_from_slice(&[b' ', c, b'\r']);
+                let mut w = [b'\n'; WINDOW];
+                w[..g.len()].copy_from_slice(&g);
+                let fast = parse_window(&w);
+                let slow = parse(&g[..g.len() - 1]);
+                if let Some((_, p)) = fast {
+                    accepted += 1;
+                    assert_eq!(Ok(p), slow, "{:?}", String::from_utf8_lossy(&g));
+                } else {
+                    assert!(slow.is_err(), "{:?}", String::from_utf8_lossy(&g));
+                }
+            }
+        }
+        // 11 periods, 4 colours, 5 schedules, 3 options and BBR with any of the characters.
+        assert_eq!(accepted, 11 + 4 + 5 + 3 + alphabet.len());
     }
 
     /// Whenever the fast path accepts a group, [`parse`] accepts it with the same fields: over

@@ -229,11 +229,13 @@ pub(crate) struct Layout {
     pub len: u8,
     /// Where the value starts (it ends at `len - 2`).
     pub value_start: u8,
+    /// Length of the label.
+    pub label_len: u8,
     /// The group has a 13-byte horodate after the label's separator.
     pub horodated: bool,
-    /// The value's characters are checked with the masks below only; otherwise (codes, day
-    /// profiles) with the full [`Charset`] check too.
-    pub masks_suffice: bool,
+    /// For a label whose value is a code (PTEC, DEMAIN, HHPHC, OPTARIF), the index of its
+    /// codes in [`CODE_SETS`]; 0 for the others.
+    pub codes: u8,
     /// The exact positions of HT (the separators of standard mode, none in historic mode).
     pub ht: u32,
     /// Positions that hold SP (the separators of historic mode).
@@ -245,13 +247,78 @@ pub(crate) struct Layout {
     pub printable: u32,
 }
 
+/// The values a coded label accepts, as `(code, mask)` pairs: a value is accepted when its
+/// first four bytes, read little-endian, give `code` once ANDed with `mask` for one of the
+/// pairs. Comparing against every pair with no early exit is branch-free, unlike a search
+/// through the list of codes. Set 0 (labels without codes) is not used; unused pairs match
+/// nothing.
+pub(crate) static CODE_SETS: [[(u32, u32); 11]; 5] = {
+    const NONE: (u32, u32) = (u32::MAX, 0);
+    /// A code of up to four bytes, compared on its own length.
+    const fn code(text: &str) -> (u32, u32) {
+        let b = text.as_bytes();
+        let mut word = [0u8; 4];
+        let mut mask = [0u8; 4];
+        let mut i = 0;
+        while i < b.len() {
+            word[i] = b[i];
+            mask[i] = 0xFF;
+            i += 1;
+        }
+        (u32::from_le_bytes(word), u32::from_le_bytes(mask))
+    }
+    const fn set(codes: &[&str]) -> [(u32, u32); 11] {
+        let mut set = [NONE; 11];
+        let mut i = 0;
+        while i < codes.len() {
+            set[i] = code(codes[i]);
+            i += 1;
+        }
+        set
+    }
+    let mut tariff = set(&["BASE", "HC..", "EJP.", "BBR"]);
+    // `BBR` and any programme character: printable, which the fast path has checked.
+    tariff[3].1 = 0x00FF_FFFF;
+    [
+        [NONE; 11],
+        set(PERIOD_CODES),
+        set(TOMORROW_CODES),
+        set(SCHEDULE_CODES),
+        tariff,
+    ]
+};
+
+/// Two code lists are the same (a `const` comparison of their texts).
+const fn same_codes(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
+        if x.len() != y.len() {
+            return false;
+        }
+        let mut j = 0;
+        while j < x.len() {
+            if x[j] != y[j] {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The [`Layout`] of every known label, indexed like `SPECS`.
-static LAYOUTS: [Layout; SPECS.len()] = {
+pub(crate) static LAYOUTS: [Layout; SPECS.len()] = {
     let empty = Layout {
         len: 0,
         value_start: 0,
+        label_len: 0,
         horodated: false,
-        masks_suffice: false,
+        codes: 0,
         ht: 0,
         sp: 0,
         digits: 0,
@@ -275,11 +342,20 @@ static LAYOUTS: [Layout; SPECS.len()] = {
             layouts[i] = Layout {
                 len: len as u8,
                 value_start: value_start as u8,
+                label_len: name_len as u8,
                 horodated,
-                masks_suffice: matches!(
-                    spec.charset,
-                    Charset::Digits | Charset::Hex | Charset::Printable
-                ),
+                codes: match spec.charset {
+                    Charset::OneOf(codes) if same_codes(codes, PERIOD_CODES) => 1,
+                    Charset::OneOf(codes) if same_codes(codes, TOMORROW_CODES) => 2,
+                    Charset::OneOf(codes) if same_codes(codes, SCHEDULE_CODES) => 3,
+                    Charset::TariffOption => 4,
+                    Charset::Digits | Charset::Hex | Charset::Printable => 0,
+                    // Another code list or a day profile: no layout, the slow path checks it.
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                },
                 ht: if standard { seps } else { 0 },
                 sp: if standard { 0 } else { seps },
                 digits: if matches!(spec.charset, Charset::Digits) {
