@@ -227,7 +227,7 @@ impl Decoder {
     /// It has the same effect as the byte-level path on `LF content CR`: the group is read
     /// as a fixed 32-byte window, so finding its end, validating it ([`group::parse_window`])
     /// and copying it into the frame buffer (a fixed-size copy into the buffer's slack) involve
-    /// no loop over its bytes, and the bytes are neither masked nor copied twice.
+    /// no loop over its bytes, and nothing needs masking (the bytes were checked to be text).
     #[inline(always)]
     fn fast_group(&mut self, input: &[u8], lf: usize) -> Option<usize> {
         let start = lf + 1;

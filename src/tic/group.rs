@@ -326,7 +326,8 @@ pub(crate) fn parse_window(window: &[u8; WINDOW]) -> Option<(usize, ParsedGroup)
     // A name of 15 bytes or more is no known label; its first 15 bytes are not either.
     let label = Label::lookup_key(prefix_key(mode, &head, label_end))?;
     let layout = label.layout();
-    if n != usize::from(layout.len) {
+    // (Labels too long for the window have `len` 0; `n >= 3` is then implied, but cheap.)
+    if n != usize::from(layout.len) || n < 3 {
         return None;
     }
     let digits = lanes::range_mask(window, b'0', b'9');
