@@ -12,7 +12,10 @@ use teleinfo_exporter::tic::{Decoder, OwnedFrame};
 const STREAM_BYTES: usize = 8 * 1024 * 1024;
 
 fn template(name: &str) -> OwnedFrame {
-    let path = format!("{}/tests/data/synthetic/{name}.tic", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/synthetic/{name}.tic",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut frames = Vec::new();
     Decoder::new().feed(&bytes, |f| frames.push(f.to_owned()));
@@ -30,7 +33,11 @@ fn stream(templates: &[&str]) -> Vec<u8> {
             let mut f = t.clone();
             for g in &mut f.groups {
                 let width = g.value.len();
-                if width >= 3 && g.value.bytes().all(|b| b.is_ascii_digit()) && g.name != "ADCO" && g.name != "ADSC" {
+                if width >= 3
+                    && g.value.bytes().all(|b| b.is_ascii_digit())
+                    && g.name != "ADCO"
+                    && g.name != "ADSC"
+                {
                     let v: u64 = g.value.parse().unwrap_or(0);
                     let modulo = 10u64.pow(width as u32);
                     g.value = format!("{:0width$}", (v + n) % modulo);
@@ -69,8 +76,16 @@ fn decode_all(decoder: &mut Decoder, bytes: &[u8], chunk: usize) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let historic = stream(&["historic_mono_base", "historic_mono_hc", "historic_tri_base"]);
-    let standard = stream(&["standard_mono_hchp", "standard_tri_tempo", "standard_mono_producer"]);
+    let historic = stream(&[
+        "historic_mono_base",
+        "historic_mono_hc",
+        "historic_tri_base",
+    ]);
+    let standard = stream(&[
+        "standard_mono_hchp",
+        "standard_tri_tempo",
+        "standard_mono_producer",
+    ]);
     let cases = [
         ("historic_clean", historic.clone()),
         ("standard_clean", standard.clone()),
