@@ -16,7 +16,8 @@
 use super::Mode;
 use super::control::{CR, EOT, ETX, LF, STX};
 use super::frame::{Frame, GroupSpan};
-use super::group::{self, GroupError};
+use super::group::{self, GroupError, ParsedGroup, WINDOW};
+use super::label::{LAYOUTS, Label};
 
 /// Longest group accepted, in bytes between LF and CR. The longest group of the specification
 /// (PJOURF+1) has 109; this leaves room for unknown labels.
@@ -57,8 +58,12 @@ pub struct DecoderStats {
 
 /// The state of a streaming TIC decoder. See the module documentation.
 pub struct Decoder {
-    /// Valid groups of the current frame, then the group being read.
-    buf: Vec<u8>,
+    /// Valid groups of the current frame, then the group being read, in `buf[..len]`.
+    ///
+    /// Allocated once with [`WINDOW`] bytes of slack past the longest content, so that a group
+    /// can always be read or written as a whole fixed-size window (see [`Decoder::fast_group`]).
+    buf: Box<[u8]>,
+    len: usize,
     spans: Vec<GroupSpan>,
     /// Where the group being read starts in `buf`.
     group_start: usize,
@@ -89,38 +94,58 @@ static IS_FRAMING: [bool; 256] = {
 
 /// Index of the first framing byte of `input`, or its length.
 ///
-/// The hot loop of the decoder: it tests 8 bytes at a time and only looks at single bytes in
-/// words that may hold a framing byte. Masked to 7 bits and XORed with HT, the five framing
-/// bytes become 0x0B, 0x0A, 0x0D, 0x03, 0x04: non-zero and below 0x0E, while HT (frequent in
-/// standard mode) becomes zero and is skipped. The word test can report false positives (a
-/// borrow between bytes, or 0x0E/0x0F), never a miss; the table confirms.
+/// The scan of the byte-level path: it tests 8 bytes at a time. Masked to 7 bits and XORed
+/// with HT, the five framing bytes become 0x0B, 0x0A, 0x0D, 0x03, 0x04: non-zero and below
+/// 0x0E, while HT (frequent in standard mode) becomes zero and is skipped. Every framing byte
+/// is flagged; other control bytes can be too (as can bytes above one, through a borrow), but
+/// never text. So the lowest flag is the answer when the table confirms it, and only a word
+/// with a stray control byte is looked at bytewise. The last bytes are read as one word that
+/// overlaps the previous ones, rather than one by one.
 fn find_framing_byte(input: &[u8]) -> usize {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const HT: u64 = 0x0909_0909_0909_0909;
-    /// High bit of each byte below `n` (exact for the lowest such byte; bytes ≤ 0x7F).
+    /// High bit of each byte below `n` (and maybe of bytes above such a byte; bytes ≤ 0x7F).
     const fn below(x: u64, n: u64) -> u64 {
         x.wrapping_sub(ONES * n) & !x & HIGH
     }
-    let mut i = 0;
+    /// The first framing byte of `word` at or after byte `from`, if any.
+    fn in_word(word: &[u8; 8], from: usize) -> Option<usize> {
+        let x = (u64::from_le_bytes(*word) & LOW7) ^ HT;
+        let flags = below(x, 0x0E) & !below(x, 1) & (u64::MAX << (8 * from));
+        if flags == 0 {
+            return None;
+        }
+        let first = flags.trailing_zeros() as usize / 8;
+        if IS_FRAMING[usize::from(word[first])] {
+            return Some(first);
+        }
+        // A control byte that is not framing: rare, look at the rest of the word bytewise.
+        (first + 1..8).find(|&j| IS_FRAMING[usize::from(word[j])])
+    }
     let mut words = input.chunks_exact(8);
+    let mut i = 0;
     for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = (u64::from_le_bytes(bytes) & LOW7) ^ HT;
-        if below(x, 0x0E) & !below(x, 1) != 0 {
-            if let Some(j) = word.iter().position(|&b| IS_FRAMING[usize::from(b)]) {
-                return i + j;
-            }
+        if let Some(j) = word.first_chunk().and_then(|word| in_word(word, 0)) {
+            return i + j;
         }
         i += 8;
     }
     let tail = words.remainder();
-    i + tail
-        .iter()
-        .position(|&b| IS_FRAMING[usize::from(b)])
-        .unwrap_or(tail.len())
+    if tail.is_empty() {
+        return i;
+    }
+    match input.last_chunk::<8>() {
+        // The last 8 bytes: the first `8 - tail.len()` were scanned already.
+        Some(last) => in_word(last, 8 - tail.len()).map_or(input.len(), |j| i + j + tail.len() - 8),
+        None => {
+            i + tail
+                .iter()
+                .position(|&b| IS_FRAMING[usize::from(b)])
+                .unwrap_or(tail.len())
+        }
+    }
 }
 
 impl Default for Decoder {
@@ -133,7 +158,8 @@ impl Decoder {
     /// A decoder with its buffers allocated once, at their maximum size.
     pub fn new() -> Self {
         Decoder {
-            buf: Vec::with_capacity(MAX_FRAME_LEN + MAX_GROUP_LEN),
+            buf: vec![0; MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW].into_boxed_slice(),
+            len: 0,
             spans: Vec::with_capacity(MAX_GROUPS),
             group_start: 0,
             group_overflow: false,
@@ -160,26 +186,87 @@ impl Decoder {
     }
 
     /// Feeds a chunk of bytes; calls `on_frame` for each complete frame, in order.
-    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, mut input: &[u8], mut on_frame: F) {
+    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, input: &[u8], mut on_frame: F) {
         self.stats.bytes += input.len() as u64;
-        while !input.is_empty() {
-            let n = find_framing_byte(input);
-            let (data, rest) = input.split_at(n);
+        let mut pos = 0;
+        while pos < input.len() {
+            // Nearly every group of a frame is whole inside the chunk and valid: take those in
+            // one go. Anything else goes through the byte-level state machine below.
+            if self.in_frame && !self.in_group && input[pos] == LF {
+                if let Some(next) = self.fast_group(input, pos) {
+                    pos = next;
+                    continue;
+                }
+            }
+            let rest = &input[pos..];
+            let n = find_framing_byte(rest);
+            let (data, rest) = rest.split_at(n);
             if self.in_group {
                 self.push_content(data);
             }
             if self.in_frame {
                 self.frame_len = self.frame_len.saturating_add(n);
             }
-            let Some((&byte, rest)) = rest.split_first() else {
+            let Some(&byte) = rest.first() else {
                 break;
             };
-            input = rest;
+            pos += n + 1;
             if self.in_frame {
                 self.frame_len = self.frame_len.saturating_add(1);
             }
             self.on_framing_byte(byte & 0x7F, &mut on_frame);
         }
+    }
+
+    /// The fast path for a group whose LF is `input[lf]`, when the decoder is in a frame and
+    /// between groups: if the whole group up to its CR is in `input`, is plain 7-bit text and
+    /// is valid, it is checked and kept here and the position after its CR is returned.
+    /// Otherwise nothing changes and `None` sends the caller to the byte-level path, which
+    /// handles every case (so this only has to be right when it answers).
+    ///
+    /// It has the same effect as the byte-level path on `LF content CR`: the group is read
+    /// as a fixed 32-byte window, so finding its end, validating it ([`group::parse_window`])
+    /// and copying it into the frame buffer (a fixed-size copy into the buffer's slack) involve
+    /// no loop over its bytes, and nothing needs masking (the bytes were checked to be text).
+    #[inline(always)]
+    fn fast_group(&mut self, input: &[u8], lf: usize) -> Option<usize> {
+        let start = lf + 1;
+        let window: [u8; WINDOW] = match input.get(start..).and_then(<[u8]>::first_chunk) {
+            Some(window) => *window,
+            None => {
+                // The end of the chunk: zero-pad (a zero byte ends no group).
+                let tail = input.get(start..)?;
+                let mut window = [0; WINDOW];
+                copy_with(&mut window, tail, |b| b);
+                window
+            }
+        };
+        let (n, parsed) = group::parse_window(&window)?;
+        if self.frame_len + n + 2 > MAX_FRAME_LEN || self.spans.len() == MAX_GROUPS {
+            return None; // let the byte-level path count the size error
+        }
+        if self.frame_mode.is_some_and(|mode| mode != parsed.mode) {
+            return None; // let the byte-level path count the format error
+        }
+        // Everything below is what LF, the content and CR do on the byte-level path.
+        self.frame_mode = Some(parsed.mode);
+        self.stats.groups += 1;
+        self.lf_streak = 0;
+        self.cooked = false;
+        self.frame_len += n + 2;
+        let at = self.len;
+        self.buf[at..at + WINDOW].copy_from_slice(&window);
+        // The fast path only takes known labels, whose spans are fixed but for the offset.
+        let mut span = parsed
+            .label
+            .map_or_else(|| span(at, &parsed), |l| SPANS[l as usize]);
+        span.start = offset(at);
+        span.value_start += offset(at);
+        debug_assert_eq!(span, self::span(at, &parsed));
+        self.spans.push(span);
+        self.len = at + parsed.value_end;
+        self.group_start = self.len;
+        Some(start + n + 1)
     }
 
     /// Ends the input: a frame still open is counted as interrupted and discarded. The decoder
@@ -194,7 +281,7 @@ impl Decoder {
     }
 
     fn push_content(&mut self, data: &[u8]) {
-        let used = self.buf.len() - self.group_start;
+        let used = self.len - self.group_start;
         let room = MAX_GROUP_LEN.saturating_sub(used);
         let take = if data.len() > room {
             self.group_overflow = true;
@@ -202,12 +289,9 @@ impl Decoder {
         } else {
             data.len()
         };
-        let old = self.buf.len();
-        self.buf.extend_from_slice(&data[..take]);
-        // Two simple passes (copy, then mask) vectorise; a mapped iterator does not.
-        for b in &mut self.buf[old..] {
-            *b &= 0x7F;
-        }
+        let old = self.len;
+        self.len += take;
+        copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
     }
 
     fn on_framing_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
@@ -218,6 +302,31 @@ impl Decoder {
             self.reset_frame();
             self.in_frame = false;
         }
+        // CR and LF come twice per group: test them first with plain branches, which follow
+        // the stream's CR, LF, CR, LF rhythm, rather than through a `match` that compiles to a
+        // jump table whose indirect branch was mispredicted at nearly every framing byte.
+        if byte == CR {
+            if self.in_group {
+                self.finish_group(CR);
+            }
+            self.in_group = false;
+            self.group_start = self.len;
+        } else if byte == LF {
+            if self.in_group && self.len > self.group_start {
+                self.finish_group(LF);
+            } else {
+                self.abandon_group();
+            }
+            self.in_group = true;
+            self.group_start = self.len;
+        } else {
+            self.on_frame_byte(byte, on_frame);
+        }
+    }
+
+    /// STX, ETX and EOT: once per frame.
+    #[inline(never)]
+    fn on_frame_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
         match byte {
             STX => {
                 if self.in_frame {
@@ -236,7 +345,7 @@ impl Decoder {
                 self.frame_len = 1;
             }
             ETX => {
-                if self.in_group && self.buf.len() > self.group_start {
+                if self.in_group && self.len > self.group_start {
                     // A group cut by the end of its frame.
                     self.stats.format_errors += 1;
                     self.frame_dropped += u32::from(self.in_frame);
@@ -258,23 +367,7 @@ impl Decoder {
                 self.reset_frame();
                 self.in_frame = false;
             }
-            LF => {
-                if self.in_group && self.buf.len() > self.group_start {
-                    self.finish_group(LF);
-                } else {
-                    self.abandon_group();
-                }
-                self.in_group = true;
-                self.group_start = self.buf.len();
-            }
-            CR => {
-                if self.in_group {
-                    self.finish_group(CR);
-                }
-                self.in_group = false;
-                self.group_start = self.buf.len();
-            }
-            // IS_FRAMING lets only the five framing bytes through.
+            // IS_FRAMING lets only the five framing bytes through; CR and LF were handled.
             _ => {}
         }
     }
@@ -287,7 +380,18 @@ impl Decoder {
             self.drop_group();
             return;
         }
-        match group::parse(&self.buf[start..]) {
+        // Most groups fit the window parser; the others, and every invalid group, go through
+        // `parse`, which gives the exact verdict. The buffer's slack makes the window readable;
+        // a CR after the content marks its end (the content holds none: CR is framing).
+        self.buf[self.len] = CR;
+        let fast = self.buf[start..]
+            .first_chunk()
+            .and_then(group::parse_window)
+            .map(|(n, parsed)| {
+                debug_assert_eq!(start + n, self.len);
+                parsed
+            });
+        match fast.map_or_else(|| group::parse(&self.buf[start..self.len]), Ok) {
             Ok(parsed) => {
                 self.stats.groups += 1;
                 if terminator == LF {
@@ -298,7 +402,7 @@ impl Decoder {
                     self.cooked = false;
                 }
                 if !self.in_frame {
-                    self.buf.truncate(start);
+                    self.len = start;
                     return;
                 }
                 if *self.frame_mode.get_or_insert(parsed.mode) != parsed.mode {
@@ -312,17 +416,9 @@ impl Decoder {
                     self.drop_group();
                     return;
                 }
-                let span = GroupSpan {
-                    label: parsed.label,
-                    start: offset(start),
-                    label_len: len8(parsed.label_end),
-                    horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
-                    value_start: offset(start + parsed.value_start),
-                    value_len: len8(parsed.value_end - parsed.value_start),
-                };
-                self.spans.push(span);
+                self.spans.push(span(start, &parsed));
                 // Keep the fields, drop the separator and checksum.
-                self.buf.truncate(start + parsed.value_end);
+                self.len = start + parsed.value_end;
             }
             Err(GroupError::Checksum { .. }) => {
                 self.stats.checksum_errors += 1;
@@ -338,13 +434,13 @@ impl Decoder {
     /// Discards the group being read and counts it against the frame.
     fn drop_group(&mut self) {
         self.frame_dropped += u32::from(self.in_frame);
-        self.buf.truncate(self.group_start);
+        self.len = self.group_start;
     }
 
     /// Discards the group being read without counting it (it was cut by a frame boundary).
     fn abandon_group(&mut self) {
         // Outside a group `group_start` is the end of the kept groups: nothing is lost.
-        self.buf.truncate(self.group_start);
+        self.len = self.group_start;
         self.group_overflow = false;
         self.in_group = false;
     }
@@ -359,14 +455,14 @@ impl Decoder {
         }
         on_frame(&Frame {
             mode,
-            buf: &self.buf,
+            buf: &self.buf[..self.len],
             spans: &self.spans,
             dropped: self.frame_dropped,
         });
     }
 
     fn reset_frame(&mut self) {
-        self.buf.clear();
+        self.len = 0;
         self.spans.clear();
         self.group_start = 0;
         self.group_overflow = false;
@@ -376,15 +472,91 @@ impl Decoder {
     }
 }
 
-/// Offsets into the frame buffer fit in u16: the buffer never exceeds
-/// `MAX_FRAME_LEN + MAX_GROUP_LEN` bytes.
-fn offset(n: usize) -> u16 {
-    u16::try_from(n).unwrap_or(u16::MAX)
+/// The span of each known label's group at offset 0 of the frame buffer, built at compile time
+/// from its layout: the fast path copies one and adds the group's offset, rather than
+/// assembling it field by field. (Unused for labels without a layout.)
+static SPANS: [GroupSpan; Label::ALL.len()] = {
+    let mut spans = [GroupSpan {
+        label: None,
+        start: 0,
+        label_len: 0,
+        horodate_len: 0,
+        value_start: 0,
+        value_len: 0,
+    }; Label::ALL.len()];
+    let mut i = 0;
+    while i < spans.len() {
+        let layout = &LAYOUTS[i];
+        spans[i] = GroupSpan {
+            label: Some(Label::ALL[i]),
+            start: 0,
+            label_len: layout.label_len,
+            horodate_len: if layout.horodated { 13 } else { 0 },
+            value_start: layout.value_start as u16,
+            value_len: layout
+                .len
+                .saturating_sub(2)
+                .saturating_sub(layout.value_start),
+        };
+        i += 1;
+    }
+    spans
+};
+
+/// Where the fields of a group parsed at `start` of the frame buffer lie.
+#[inline]
+fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
+    GroupSpan {
+        label: parsed.label,
+        start: offset(start),
+        label_len: len8(parsed.label_end),
+        horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
+        value_start: offset(start + parsed.value_start),
+        value_len: len8(parsed.value_end - parsed.value_start),
+    }
 }
 
-/// Field lengths fit in u8: a group never exceeds `MAX_GROUP_LEN` bytes.
+/// Copies `src` to the start of `dest`, passing every byte through `map` (masking to 7 bits,
+/// or nothing).
+///
+/// The pieces copied are short (a group, or the part of one that a chunk holds), and a call to
+/// `memcpy` plus a loop cost more in branches than the copy itself. Up to 32 bytes, two
+/// overlapping fixed-size copies (the first and the last 16, 8 or 4 bytes) move any length
+/// with one branch on its size class.
+#[inline]
+fn copy_with(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) {
+    fn copy<const N: usize>(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) {
+        let (Some(head), Some(tail)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) else {
+            unreachable!("src has at least N bytes");
+        };
+        let (head, tail) = (head.map(map), tail.map(map));
+        dest[..N].copy_from_slice(&head);
+        dest[src.len() - N..src.len()].copy_from_slice(&tail);
+    }
+    match src.len() {
+        16..=32 => copy::<16>(dest, src, map),
+        8..=15 => copy::<8>(dest, src, map),
+        4..=7 => copy::<4>(dest, src, map),
+        _ => {
+            for (d, &s) in dest[..src.len()].iter_mut().zip(src) {
+                *d = map(s);
+            }
+        }
+    }
+}
+
+/// Offsets into the frame buffer fit in u16: the buffer never exceeds
+/// `MAX_FRAME_LEN + MAX_GROUP_LEN` bytes (asserted below), so the cast never truncates.
+fn offset(n: usize) -> u16 {
+    debug_assert!(n <= usize::from(u16::MAX));
+    n as u16
+}
+
+/// Field lengths fit in u8: a field is shorter than a group, and a group never exceeds
+/// `MAX_GROUP_LEN` bytes (asserted below), so the cast never truncates.
 fn len8(n: usize) -> u8 {
-    u8::try_from(n).unwrap_or(u8::MAX)
+    debug_assert!(n <= usize::from(u8::MAX));
+    n as u8
 }
 
 const _: () = assert!(MAX_FRAME_LEN + MAX_GROUP_LEN <= u16::MAX as usize);

@@ -8,7 +8,7 @@
 
 use super::Mode;
 use super::horodate;
-use super::label::{Charset, Horodated, Label};
+use super::label::{CODE_SETS, Charset, Horodated, Label, prefix_key};
 
 /// Longest label accepted for an unknown label (known labels are at most 9 characters).
 pub const MAX_LABEL_LEN: usize = 16;
@@ -133,15 +133,12 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
         return Err(GroupError::Checksum { expected, found });
     }
 
-    let label_end = fields
-        .iter()
-        .position(|&b| b == sep)
-        .ok_or(FormatError::NoValue)?;
+    let label_end = find(fields, sep).ok_or(FormatError::NoValue)?;
     let label_bytes = &fields[..label_end];
     let rest_start = label_end + 1;
     let (horodate, value_start) = match mode {
         Mode::Historic => (None, rest_start),
-        Mode::Standard => match fields[rest_start..].iter().position(|&b| b == b'\t') {
+        Mode::Standard => match find(&fields[rest_start..], b'\t') {
             None => (None, rest_start),
             Some(i) => {
                 let h_end = rest_start + i;
@@ -190,6 +187,31 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
     })
 }
 
+/// Index of the first `needle` in `haystack`, eight bytes at a time.
+///
+/// `parse` searches the separators of the long groups (PJOURF+1 and PPOINTE have 98-byte values)
+/// here: a byte loop costs a few instructions and a branch per byte, this a few per word. In a
+/// word XORed with the needle, `(w - 0x01…) & !w & 0x80…` flags zero bytes; only bytes above
+/// the first zero can be flagged wrongly (by its borrow), so the lowest flag is exact.
+fn find(haystack: &[u8], needle: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = haystack.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let w = u64::from_le_bytes(bytes) ^ (ONES * u64::from(needle));
+        let zeros = w.wrapping_sub(ONES) & !w & HIGH;
+        if zeros != 0 {
+            return Some(at + zeros.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|&b| b == needle).map(|i| at + i)
+}
+
 /// Sum of the bytes (a plain loop the compiler vectorises).
 fn byte_sum(bytes: &[u8]) -> u32 {
     bytes.iter().map(|&b| u32::from(b)).sum()
@@ -222,7 +244,16 @@ fn check_known(label: Label, has_horodate: bool, value: &[u8]) -> Result<(), For
             found: value.len(),
         });
     }
-    let ok = match spec.charset {
+    if charset_ok(spec.charset, value) {
+        Ok(())
+    } else {
+        Err(FormatError::BadCharacters(label))
+    }
+}
+
+/// True when every character of `value` is allowed by `charset`.
+fn charset_ok(charset: Charset, value: &[u8]) -> bool {
+    match charset {
         Charset::Digits => value.iter().all(u8::is_ascii_digit),
         Charset::Hex => class_of(value) & HEX != 0,
         Charset::Printable => class_of(value) & PRINTABLE != 0,
@@ -232,17 +263,260 @@ fn check_known(label: Label, has_horodate: bool, value: &[u8]) -> Result<(), For
             [b'B', b'B', b'R', p] => is_printable(*p),
             _ => false,
         },
-        Charset::DayProfile => value.split(|&b| b == b' ').all(|block| {
-            block == b"NONUTILE"
-                || (block.len() == 8
-                    && block[..4].iter().all(u8::is_ascii_digit)
-                    && block[4..].iter().all(u8::is_ascii_hexdigit))
-        }),
-    };
-    if ok {
-        Ok(())
+        // Blocks of 8 bytes separated by single spaces, so at fixed positions: walking them
+        // by position is several times cheaper than splitting the 98 bytes on spaces.
+        Charset::DayProfile => {
+            value.len() % 9 == 8
+                && value.chunks(9).all(|chunk| {
+                    let (block, sep) = chunk.split_at(8);
+                    (sep.is_empty() || sep == b" ") && is_day_block(block)
+                })
+        }
+    }
+}
+
+/// One block of a day profile: `NONUTILE`, or `HHMM` and four hexadecimal digits.
+fn is_day_block(block: &[u8]) -> bool {
+    block == b"NONUTILE"
+        || (block.len() == 8
+            && block[..4].iter().all(u8::is_ascii_digit)
+            && block[4..].iter().all(u8::is_ascii_hexdigit))
+}
+
+/// Length of the window [`parse_window`] reads. Every group of both specifications fits in it
+/// with its CR, except the three longest of standard mode (MSG1, PJOURF+1, PPOINTE).
+pub(crate) const WINDOW: usize = 32;
+
+/// The fast path of [`parse`]: the group at the start of a 32-byte window, up to the first
+/// CR. Returns its content length (the index of the CR) and what [`parse`] returns for it.
+///
+/// It answers only for a valid group of a known label that is plain text (printable ASCII and
+/// HT, so no byte with bit 7 set and no framing byte before the CR), and then exactly as
+/// [`parse`] does. For anything else (an error, an unknown label, a group that does not end in
+/// the window) it returns `None` and the caller runs [`parse`], which says what is wrong.
+///
+/// Why a second parser: [`parse`] answers each question about the group (where it ends, where
+/// the separators are, are all value bytes digits, ...) with a loop whose exit depends on the
+/// data, and those exits were most of the decoder's branch mispredictions. Here the window is
+/// turned into a few bitmasks (bit `i` for byte `i`, with SIMD compares, see [`lanes`]); the
+/// first separator gives the label, and the label's precomputed [`Layout`] says where every
+/// separator and every digit must be, so the whole group is checked by comparing masks, with
+/// no search and no branch that depends on the bytes.
+///
+/// [`Layout`]: super::label::Layout
+#[inline(always)]
+pub(crate) fn parse_window(window: &[u8; WINDOW]) -> Option<(usize, ParsedGroup)> {
+    let ht = lanes::eq_mask(window, b'\t');
+    let sp = lanes::eq_mask(window, b' ');
+    let printable = lanes::range_mask(window, 0x20, 0x7E);
+    // The content ends at the first byte that is not text (a CR, checked below).
+    let n = (!(printable | ht)).trailing_zeros() as usize;
+    // The label ends at the first separator, which gives the mode. (If it is not the mode of
+    // the separator before the checksum, the layout checks below fail.)
+    let seps = sp | ht;
+    let first_sep = seps & seps.wrapping_neg();
+    let label_end = seps.trailing_zeros() as usize;
+    let mode = if ht & first_sep != 0 {
+        Mode::Standard
     } else {
-        Err(FormatError::BadCharacters(label))
+        Mode::Historic
+    };
+    let mut head = [0u8; 16];
+    head.copy_from_slice(&window[..16]);
+    // A name of 15 bytes or more is no known label; its first 15 bytes are not either.
+    let label = Label::lookup_key(prefix_key(mode, &head, label_end))?;
+    let layout = label.layout();
+    // (Labels too long for the window have `len` 0; `n >= 3` is then implied, but cheap.)
+    if n != usize::from(layout.len) || n < 3 {
+        return None;
+    }
+    let digits = lanes::range_mask(window, b'0', b'9');
+    let hex = digits | lanes::range_mask(window, b'A', b'F');
+    let sum = lanes::prefix_sum(window, n - 2)
+        + match mode {
+            Mode::Historic => 0,
+            Mode::Standard => u32::from(b'\t'),
+        };
+    let content = (1 << n) - 1;
+    let all = |class: u32, bits: u32| class & bits == bits;
+    // `&`, not `&&`: one branch for all the checks.
+    let valid = (window[n] == super::control::CR)
+        & (ht & content == layout.ht)
+        & all(sp, layout.sp)
+        & all(digits, layout.digits)
+        & all(hex, layout.hex)
+        & all(printable, layout.printable)
+        & (checksum_of_sum(sum) == window[n - 1]);
+    if !valid {
+        return None;
+    }
+    let value_start = usize::from(layout.value_start);
+    let horodate = layout.horodated.then_some((label_end + 1, label_end + 14));
+    if let Some((start, end)) = horodate {
+        if !horodate::is_well_formed(&window[start..end]) {
+            return None;
+        }
+    }
+    if layout.codes != 0 {
+        // A coded value: compared with every accepted code, with no search. The four bytes
+        // may run past the value; the masks ignore them.
+        let value_word = window
+            .get(value_start..value_start + 4)
+            .and_then(|b| b.first_chunk())
+            .map_or(0, |b| u32::from_le_bytes(*b));
+        let coded = CODE_SETS[usize::from(layout.codes)]
+            .iter()
+            .fold(false, |ok, &(code, mask)| ok | (value_word & mask == code));
+        if !coded {
+            return None;
+        }
+    }
+    let parsed = ParsedGroup {
+        mode,
+        label: Some(label),
+        label_end,
+        horodate,
+        value_start,
+        value_end: n - 2,
+    };
+    Some((n, parsed))
+}
+
+/// Per-byte class tests over a 32-byte window, as bitmasks: bit `i` of the result is the
+/// answer for byte `i`.
+///
+/// On x86_64 each mask is two 16-byte SIMD compares and a `movemask` (SSE2, which every x86_64
+/// CPU has). Elsewhere a plain loop computes the same masks; the tests check that both agree.
+mod lanes {
+    use super::WINDOW;
+
+    #[cfg(target_arch = "x86_64")]
+    pub(super) use sse2::{eq_mask, prefix_sum, range_mask};
+
+    #[cfg(not(target_arch = "x86_64"))]
+    pub(super) use portable::{eq_mask, prefix_sum, range_mask};
+
+    /// The SSE2 version.
+    ///
+    /// SAFETY, for every `unsafe` block of this module: SSE2 is part of the x86_64 baseline, so
+    /// its intrinsics can always be executed on this target (they are `unsafe` to call only
+    /// because they are `#[target_feature]` functions). The only memory accesses are the two
+    /// unaligned 16-byte loads of [`halves`], at offsets 0 and 16 of a 32-byte array: in bounds.
+    ///
+    /// [`halves`]: sse2::halves
+    #[cfg(target_arch = "x86_64")]
+    mod sse2 {
+        use super::WINDOW;
+        use std::arch::x86_64::{
+            __m128i, _mm_add_epi64, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64,
+            _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_sad_epu8, _mm_set1_epi8,
+            _mm_setzero_si128, _mm_sub_epi8, _mm_unpackhi_epi64,
+        };
+
+        #[inline(always)]
+        fn halves(w: &[u8; WINDOW]) -> [__m128i; 2] {
+            let (lo, hi) = w.split_at(16);
+            // SAFETY: see the module documentation; `lo` and `hi` are 16 bytes each.
+            unsafe {
+                [
+                    _mm_loadu_si128(lo.as_ptr().cast()),
+                    _mm_loadu_si128(hi.as_ptr().cast()),
+                ]
+            }
+        }
+
+        /// Bit `i` set when the top bit of byte `i` of the compare result is.
+        #[inline(always)]
+        fn movemask([lo, hi]: [__m128i; 2]) -> u32 {
+            // SAFETY: see the module documentation.
+            let (lo, hi) = unsafe { (_mm_movemask_epi8(lo), _mm_movemask_epi8(hi)) };
+            // Each movemask is 16 bits, so the casts are exact.
+            (lo as u32) | ((hi as u32) << 16)
+        }
+
+        #[inline(always)]
+        pub fn eq_mask(w: &[u8; WINDOW], b: u8) -> u32 {
+            let [lo, hi] = halves(w);
+            // SAFETY: see the module documentation.
+            movemask(unsafe {
+                let k = _mm_set1_epi8(b as i8);
+                [_mm_cmpeq_epi8(lo, k), _mm_cmpeq_epi8(hi, k)]
+            })
+        }
+
+        /// Bytes in `lo..=hi` (unsigned): `byte - lo <= hi - lo` with wrapping subtraction,
+        /// tested as `min(d, hi - lo) == d` since SSE2 has no unsigned byte comparison.
+        #[inline(always)]
+        pub fn range_mask(w: &[u8; WINDOW], lo: u8, hi: u8) -> u32 {
+            let [a, b] = halves(w);
+            // SAFETY: see the module documentation.
+            movemask(unsafe {
+                let base = _mm_set1_epi8(lo as i8);
+                let span = _mm_set1_epi8(hi.wrapping_sub(lo) as i8);
+                let (da, db) = (_mm_sub_epi8(a, base), _mm_sub_epi8(b, base));
+                [
+                    _mm_cmpeq_epi8(_mm_min_epu8(da, span), da),
+                    _mm_cmpeq_epi8(_mm_min_epu8(db, span), db),
+                ]
+            })
+        }
+
+        /// 32 bytes of ones then 32 of zeros: the 32 bytes from `WINDOW - n` keep the first `n`
+        /// lanes of a window (one load, cheaper than building the mask).
+        static PREFIX_MASKS: [u8; 2 * WINDOW] = {
+            let mut masks = [0; 2 * WINDOW];
+            let mut i = 0;
+            while i < WINDOW {
+                masks[i] = 0xFF;
+                i += 1;
+            }
+            masks
+        };
+
+        /// Sum of the first `n` bytes (`n` ≤ 32): the other lanes are zeroed, then `psadbw`
+        /// adds each 8-byte group.
+        #[inline(always)]
+        pub fn prefix_sum(w: &[u8; WINDOW], n: usize) -> u32 {
+            let [lo, hi] = halves(w);
+            let Some(keep) = PREFIX_MASKS[WINDOW - n.min(WINDOW)..].first_chunk() else {
+                unreachable!("PREFIX_MASKS has WINDOW bytes from any index up to WINDOW")
+            };
+            let [keep_lo, keep_hi] = halves(keep);
+            // SAFETY: see the module documentation.
+            let sum = unsafe {
+                let lo = _mm_and_si128(lo, keep_lo);
+                let hi = _mm_and_si128(hi, keep_hi);
+                let zero = _mm_setzero_si128();
+                let s = _mm_add_epi64(_mm_sad_epu8(lo, zero), _mm_sad_epu8(hi, zero));
+                _mm_cvtsi128_si64(_mm_add_epi64(s, _mm_unpackhi_epi64(s, s)))
+            };
+            // At most 32 × 255.
+            sum as u32
+        }
+    }
+
+    /// The portable version, and the reference the SSE2 one is tested against.
+    #[cfg(any(test, not(target_arch = "x86_64")))]
+    pub(super) mod portable {
+        use super::WINDOW;
+
+        fn mask(w: &[u8; WINDOW], f: impl Fn(u8) -> bool) -> u32 {
+            w.iter()
+                .enumerate()
+                .fold(0, |m, (i, &b)| m | (u32::from(f(b)) << i))
+        }
+
+        pub fn eq_mask(w: &[u8; WINDOW], b: u8) -> u32 {
+            mask(w, |x| x == b)
+        }
+
+        pub fn range_mask(w: &[u8; WINDOW], lo: u8, hi: u8) -> u32 {
+            mask(w, |x| (lo..=hi).contains(&x))
+        }
+
+        pub fn prefix_sum(w: &[u8; WINDOW], n: usize) -> u32 {
+            w[..n].iter().map(|&b| u32::from(b)).sum()
+        }
     }
 }
 
@@ -373,6 +647,303 @@ mod tests {
         let mut g = b"ADCO\t1\t".to_vec();
         g.push(checksum(&g));
         assert_eq!(parse(&g).unwrap().label, None);
+    }
+
+    /// A deterministic xorshift generator for the randomised tests below.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() >> 16) as usize % n
+        }
+
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[self.below(items.len())]
+        }
+    }
+
+    /// A valid group of a random known or unknown label, without LF and CR.
+    fn random_group(rng: &mut Rng) -> Vec<u8> {
+        let printable: Vec<u8> = (0x20..=0x7E).collect();
+        let (mode, name, horodated, value): (Mode, String, bool, Vec<u8>) = if rng.below(8) == 0 {
+            let mode = *rng.pick(&[Mode::Historic, Mode::Standard]);
+            let chars = b"ABCXYZ0129+-_";
+            let name = (0..1 + rng.below(12))
+                .map(|_| char::from(*rng.pick(chars)))
+                .collect();
+            let value = (0..rng.below(20)).map(|_| *rng.pick(&printable)).collect();
+            let horodated = mode == Mode::Standard && rng.below(3) == 0;
+            (mode, name, horodated, value)
+        } else {
+            let label = *rng.pick(Label::ALL);
+            let spec = label.spec();
+            let width = usize::from(spec.width);
+            let value = match spec.charset {
+                Charset::Digits => (0..width).map(|_| *rng.pick(b"0123456789")).collect(),
+                Charset::Hex => (0..width).map(|_| *rng.pick(b"0123456789ABCDEF")).collect(),
+                Charset::Printable => (0..width).map(|_| *rng.pick(&printable)).collect(),
+                Charset::OneOf(codes) => rng.pick(codes).as_bytes().to_vec(),
+                Charset::TariffOption => rng
+                    .pick(&["BASE", "HC..", "EJP.", "BBR("])
+                    .as_bytes()
+                    .to_vec(),
+                Charset::DayProfile => {
+                    let blocks: Vec<&str> = (0..11)
+                        .map(|_| *rng.pick(&["NONUTILE", "0000C001", "2230ABCD"]))
+                        .collect();
+                    blocks.join(" ").into_bytes()
+                }
+            };
+            (
+                spec.mode,
+                spec.name.to_string(),
+                spec.horodated == Horodated::Yes,
+                value,
+            )
+        };
+        let sep = mode.separator();
+        let mut g = name.into_bytes();
+        g.push(sep);
+        if horodated {
+            let season = *rng.pick(b"HhEe ");
+            let h = format!(
+                "{}{:02}{:02}{:02}{:02}{:02}{:02}",
+                char::from(season),
+                rng.below(100),
+                1 + rng.below(12),
+                1 + rng.below(31),
+                rng.below(24),
+                rng.below(60),
+                rng.below(60)
+            );
+            g.extend_from_slice(h.as_bytes());
+            g.push(sep);
+        }
+        g.extend_from_slice(&value);
+        if mode == Mode::Standard {
+            g.push(sep);
+            g.push(checksum(&g));
+        } else {
+            let c = checksum(&g);
+            g.push(sep);
+            g.push(c);
+        }
+        g
+    }
+
+    fn mode_of(group: &[u8]) -> Mode {
+        match group[group.len() - 2] {
+            b' ' => Mode::Historic,
+            _ => Mode::Standard,
+        }
+    }
+
+    fn label_len(group: &[u8]) -> usize {
+        let sep = mode_of(group).separator();
+        group.iter().position(|&b| b == sep).unwrap()
+    }
+
+    #[test]
+    fn find_agrees_with_position() {
+        let mut rng = Rng(0x0F1E_2D3C_4B5A_6978);
+        for _ in 0..20_000 {
+            let v: Vec<u8> = (0..rng.below(40))
+                .map(|_| *rng.pick(b"\t \x00\x01\x7f\x80\x89\xffA"))
+                .collect();
+            for needle in [b'\t', b' ', 0x00, 0x01, 0x80, 0xFF] {
+                assert_eq!(
+                    find(&v, needle),
+                    v.iter().position(|&b| b == needle),
+                    "{v:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn day_profiles_are_checked_as_if_split_on_spaces() {
+        let split = |value: &[u8]| value.split(|&b| b == b' ').all(is_day_block);
+        let mut rng = Rng(0x1357_9BDF_2468_ACE0);
+        let pieces: [&[u8]; 7] = [
+            b"NONUTILE",
+            b"0000C001",
+            b"2230abcd",
+            b"223",
+            b" ",
+            b"",
+            b"X",
+        ];
+        for _ in 0..100_000 {
+            let mut v = Vec::new();
+            for i in 0..rng.below(13) {
+                if i > 0 {
+                    v.push(b' ');
+                }
+                let piece: &&[u8] = rng.pick(&pieces);
+                v.extend_from_slice(piece);
+            }
+            if !v.is_empty() && rng.below(4) == 0 {
+                let at = rng.below(v.len());
+                v[at] = *rng.pick(b" 0aZ");
+            }
+            assert_eq!(
+                charset_ok(Charset::DayProfile, &v),
+                split(&v),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
+    }
+
+    #[test]
+    fn lanes_agree_with_the_portable_masks() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let mut w = [0u8; WINDOW];
+            for b in &mut w {
+                *b = match rng.below(4) {
+                    0 => rng.next() as u8,
+                    _ => *rng.pick(b"\t\r\n AZ09+-_\x7f\x80\xff\x00"),
+                };
+            }
+            for b in [b'\t', b' ', b'+', 0x00, 0x80, 0xFF, rng.next() as u8] {
+                assert_eq!(lanes::eq_mask(&w, b), lanes::portable::eq_mask(&w, b));
+            }
+            for (lo, hi) in [
+                (0x20, 0x7E),
+                (b'0', b'9'),
+                (b'A', b'F'),
+                (0, 0xFF),
+                (0x80, 0x90),
+            ] {
+                assert_eq!(
+                    lanes::range_mask(&w, lo, hi),
+                    lanes::portable::range_mask(&w, lo, hi)
+                );
+            }
+            for n in 0..=WINDOW {
+                assert_eq!(lanes::prefix_sum(&w, n), lanes::portable::prefix_sum(&w, n));
+            }
+        }
+    }
+
+    /// The fast path is only worth it if it takes every valid group of a known label that fits.
+    #[test]
+    fn window_parser_takes_valid_groups_and_agrees_with_parse() {
+        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+        let mut taken = 0;
+        for _ in 0..50_000 {
+            let g = random_group(&mut rng);
+            assert!(parse(&g).is_ok(), "{:?}", String::from_utf8_lossy(&g));
+            if g.len() > WINDOW {
+                continue;
+            }
+            let mut w = [0u8; WINDOW];
+            w[..g.len()].copy_from_slice(&g);
+            for b in &mut w[g.len()..] {
+                *b = rng.next() as u8;
+            }
+            let known = Label::lookup(mode_of(&g), &g[..label_len(&g)]).is_some();
+            if g.len() < WINDOW && known {
+                // A window that holds a whole group.
+                w[g.len()] = b'\r';
+                assert_eq!(parse_window(&w), Some((g.len(), parse(&g).unwrap())));
+                taken += 1;
+            }
+            // Without its CR, a group is never taken.
+            let mut w2 = w;
+            if let Some(b) = w2.get_mut(g.len()) {
+                *b = b'\n';
+            }
+            assert_eq!(parse_window(&w2), None);
+        }
+        assert!(taken > 30_000, "{taken}");
+    }
+
+    /// Coded values are checked against their code lists without a search: every value of
+    /// four characters from the codes' alphabet gives the same verdict as [`parse`].
+    #[test]
+    fn window_parser_checks_coded_values_like_parse() {
+        let alphabet = b"ABCDEGHJLMNOPRSTUWY.-( ";
+        let mut accepted = 0;
+        for label in [Label::Ptec, Label::Demain, Label::Hhphc, Label::Optarif] {
+            let width = u32::from(label.spec().width);
+            for i in 0..alphabet.len().pow(width) {
+                let value: Vec<u8> = (0..width)
+                    .map(|k| alphabet[i / alphabet.len().pow(k) % alphabet.len()])
+                    .collect();
+                let mut g = format!("{} ", label.name()).into_bytes();
+                g.extend_from_slice(&value);
+                let c = checksum(&g);
+                g.extend_from_slice(&[b' ', c, b'\r']);
+                let mut w = [b'\n'; WINDOW];
+                w[..g.len()].copy_from_slice(&g);
+                let fast = parse_window(&w);
+                let slow = parse(&g[..g.len() - 1]);
+                if let Some((_, p)) = fast {
+                    accepted += 1;
+                    assert_eq!(Ok(p), slow, "{:?}", String::from_utf8_lossy(&g));
+                } else {
+                    assert!(slow.is_err(), "{:?}", String::from_utf8_lossy(&g));
+                }
+            }
+        }
+        // 11 periods, 4 colours, 5 schedules, 3 options and BBR with any of the characters.
+        assert_eq!(accepted, 11 + 4 + 5 + 3 + alphabet.len());
+    }
+
+    /// Whenever the fast path accepts a group, [`parse`] accepts it with the same fields: over
+    /// valid groups with up to three random substitutions, insertions or deletions.
+    #[test]
+    fn window_parser_never_accepts_what_parse_rejects() {
+        let mut rng = Rng(0x0123_4567_89AB_CDEF);
+        let mut accepted = 0;
+        for round in 0..400_000 {
+            let mut g = random_group(&mut rng);
+            for _ in 0..rng.below(4) {
+                let at = rng.below(g.len() + 1);
+                let byte = match rng.below(3) {
+                    0 => rng.next() as u8,
+                    1 => *rng.pick(b"\t 0123456789AEH+-_.~"),
+                    _ => g.get(at).map_or(b'0', |b| b ^ 0x40),
+                };
+                match rng.below(4) {
+                    0 if at < g.len() => {
+                        g.remove(at);
+                    }
+                    1 => g.insert(at, byte),
+                    _ if at < g.len() => g[at] = byte,
+                    _ => {}
+                }
+            }
+            if round % 2 == 0 {
+                // Repair the checksum so that the shape checks are reached.
+                if let Some(&sep) = g.get(g.len().wrapping_sub(2)) {
+                    let end = g.len() - if sep == b'\t' { 1 } else { 2 };
+                    let c = checksum(&g[..end]);
+                    *g.last_mut().unwrap() = c;
+                }
+            }
+            let mut w = [0u8; WINDOW];
+            let n = g.len().min(WINDOW);
+            w[..n].copy_from_slice(&g[..n]);
+            for b in &mut w[n..] {
+                *b = *rng.pick(b"\t \r\r0A\n\x8d");
+            }
+            if let Some((end, p)) = parse_window(&w) {
+                accepted += 1;
+                assert_eq!(w[end], b'\r');
+                assert_eq!(Ok(p), parse(&w[..end]), "{:?}", String::from_utf8_lossy(&g));
+            }
+        }
+        assert!(accepted > 15_000, "{accepted}");
     }
 
     #[test]

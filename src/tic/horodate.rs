@@ -41,8 +41,57 @@ pub struct Horodate {
 
 /// Shape check used by the decoder: season character, twelve digits, and plausible ranges for
 /// month, day, hour, minute and second (a cheap guard against digits the checksum cannot see).
+///
+/// Runs on every horodated group of the stream, so it works on the twelve digits as two
+/// machine words (SWAR, SIMD within a register) with no branch and no loop: a byte-wise
+/// version cost about a hundred instructions. It accepts exactly what [`Horodate::parse`]
+/// accepts (a randomised test compares them).
+#[inline]
 pub fn is_well_formed(bytes: &[u8]) -> bool {
-    Horodate::parse(bytes).is_ok()
+    let Some((&season, digits)) = bytes.split_first() else {
+        return false;
+    };
+    let (Ok(date), Ok(time)) = (
+        <[u8; 8]>::try_from(&digits[..digits.len().min(8)]),
+        <[u8; 4]>::try_from(&digits[digits.len().min(8)..]),
+    ) else {
+        return false;
+    };
+    let season_ok = matches!(season, b'H' | b'h' | b'E' | b'e' | b' ');
+    // Byte i of each word is digit i: `YYMMDDhh` and `mmss`.
+    let date = u64::from_le_bytes(date);
+    let time = u64::from(u32::from_le_bytes(time));
+    const NIBBLES: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    // A digit has high nibble 3 and low nibble below 10 (adding 6 then carries into bit 4).
+    // Both tests stay within each byte, so they are exact for any byte value.
+    let digits_ok = |w: u64, n: u64| {
+        ((w & !NIBBLES & n) == (0x3030_3030_3030_3030 & n))
+            & (((w & NIBBLES) + 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010 & n == 0)
+    };
+    // Each pair of digits as a 16-bit lane holding its value (0 to 99).
+    let pairs = |w: u64| {
+        let d = w & NIBBLES;
+        (d & 0x00FF_00FF_00FF_00FF) * 10 + ((d >> 8) & 0x00FF_00FF_00FF_00FF)
+    };
+    // `lo <= v <= hi` for every lane at once: `v + 0x8000 - lo` has its top bit set when
+    // `v >= lo`, `v + 0x7FFF - hi` when `v > hi`; no lane overflows into the next.
+    let in_ranges = |v: u64, lo: [u16; 4], hi: [u16; 4]| {
+        let lane = |i: usize, x: u16| u64::from(x) << (16 * i);
+        let (mut at_least, mut above) = (v, v);
+        for i in 0..4 {
+            at_least += lane(i, 0x8000 - lo[i]);
+            above += lane(i, 0x7FFF - hi[i]);
+        }
+        at_least & !above & 0x8000_8000_8000_8000 == 0x8000_8000_8000_8000
+    };
+    // `&`, not `&&`: every check is computed, and the result is one flag.
+    season_ok
+        & digits_ok(date, u64::MAX)
+        & digits_ok(time, 0xFFFF_FFFF)
+        // year, month 1-12, day 1-31, hour 0-23
+        & in_ranges(pairs(date), [0, 1, 1, 0], [99, 12, 31, 23])
+        // minute and second 0-59 (the two upper lanes are zero)
+        & in_ranges(pairs(time), [0, 0, 0, 0], [59, 59, 0, 0])
 }
 
 impl Horodate {
@@ -154,6 +203,58 @@ mod tests {
             days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 28),
             2
         );
+    }
+
+    #[test]
+    fn fast_shape_check_agrees_with_parse_on_every_field_value() {
+        for field in 0..6 {
+            for v in 0..100 {
+                let mut b = *b"E240229235959";
+                b[1 + 2 * field] = b'0' + v / 10;
+                b[2 + 2 * field] = b'0' + v % 10;
+                assert_eq!(is_well_formed(&b), Horodate::parse(&b).is_ok(), "{b:?}");
+            }
+        }
+        for s in 0..=255u8 {
+            let mut b = *b"E240229235959";
+            b[0] = s;
+            assert_eq!(is_well_formed(&b), Horodate::parse(&b).is_ok(), "{b:?}");
+            for at in 1..13 {
+                let mut b = *b"E240229235959";
+                b[at] = s;
+                assert_eq!(is_well_formed(&b), Horodate::parse(&b).is_ok(), "{b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_shape_check_agrees_with_parse() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let alphabet = b"0123456789HhEe X/:9";
+        for round in 0..200_000u32 {
+            let mut b = *b"H081225223518";
+            // Mostly valid digits with a few random substitutions, lengths 12 to 14.
+            for (i, c) in b.iter_mut().enumerate() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if i == 0 || x % 3 == 0 {
+                    *c = alphabet[(x >> 40) as usize % alphabet.len()];
+                }
+                if x % 97 == 0 {
+                    *c = (x >> 32) as u8;
+                }
+            }
+            let len = 12 + (round % 3) as usize;
+            let mut v = b.to_vec();
+            v.resize(len, b'0');
+            assert_eq!(
+                is_well_formed(&v),
+                Horodate::parse(&v).is_ok(),
+                "{:?}",
+                String::from_utf8_lossy(&v)
+            );
+        }
     }
 
     #[test]

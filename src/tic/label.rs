@@ -96,11 +96,23 @@ macro_rules! labels {
                 if name.len() > MAX_KNOWN_LEN {
                     return None;
                 }
-                let key = pack(name);
-                let slot = HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)];
-                let label = *Label::ALL.get(usize::from(slot))?;
-                (pack(label.name().as_bytes()) == key && label.spec().mode == mode)
-                    .then_some(label)
+                // A packed name used to ignore leading NULs; keep that quirk exactly.
+                let start = name.iter().position(|&b| b != 0).unwrap_or(name.len());
+                Label::lookup_key(name_key(mode, &name[start..]))
+            }
+
+            /// The layout of this label's group, for the decoder's fast path.
+            pub(crate) fn layout(self) -> &'static Layout {
+                &LAYOUTS[self as usize]
+            }
+
+            /// Finds a known label by its key ([`name_key`], or [`prefix_key`], which the
+            /// decoder uses to key a label straight from the bytes of a group).
+            #[inline]
+            pub(crate) fn lookup_key(key: u128) -> Option<Label> {
+                let slot = usize::from(HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)]);
+                let label = *Label::ALL.get(slot)?;
+                (KEYS[slot] == key).then_some(label)
             }
         }
     };
@@ -108,6 +120,53 @@ macro_rules! labels {
 
 /// Slots of the label hash table (a power of two).
 const HASH_BITS: u32 = 12;
+
+/// The hash table key of a name of at most 15 bytes and a mode: the name's bytes
+/// little-endian, zero-padded, with the length and the mode in the top byte. Distinct names
+/// have distinct keys, and one comparison checks both the name and the mode.
+const fn name_key(mode: Mode, name: &[u8]) -> u128 {
+    let mut bytes = [0u8; 16];
+    let mut i = 0;
+    while i < name.len() && i < 15 {
+        bytes[i] = name[i];
+        i += 1;
+    }
+    bytes[15] = tag(mode, name.len());
+    u128::from_le_bytes(bytes)
+}
+
+/// The top byte of a key: length in the low bits, mode in the top bit.
+const fn tag(mode: Mode, len: usize) -> u8 {
+    (len as u8 & 0x7F)
+        | if matches!(mode, Mode::Standard) {
+            0x80
+        } else {
+            0
+        }
+}
+
+/// [`name_key`] of the first `len` bytes of `head` (`len` ≤ 15), without a loop: the 16 bytes
+/// read as one little-endian integer, the bytes past the name cleared with a mask.
+#[inline]
+pub(crate) fn prefix_key(mode: Mode, head: &[u8; 16], len: usize) -> u128 {
+    /// `NAME_MASKS[n]` keeps the low `n` bytes.
+    static NAME_MASKS: [u128; 16] = {
+        let mut masks = [0u128; 16];
+        let mut n = 1;
+        while n < 16 {
+            masks[n] = (1 << (8 * n)) - 1;
+            n += 1;
+        }
+        masks
+    };
+    let len = len.min(15);
+    (u128::from_le_bytes(*head) & NAME_MASKS[len]) | (u128::from(tag(mode, len)) << 120)
+}
+
+/// The hash table key of a known label.
+const fn key_of(spec: &LabelSpec) -> u128 {
+    name_key(spec.mode, spec.name.as_bytes())
+}
 
 /// Index of `key` in the hash table for a given multiplier.
 const fn hash(key: u128, multiplier: u64) -> usize {
@@ -131,7 +190,7 @@ static HASH_TABLE: HashTable = {
         let mut ok = true;
         let mut i = 0;
         while i < SPECS.len() {
-            let h = hash(pack(SPECS[i].name.as_bytes()), multiplier);
+            let h = hash(key_of(&SPECS[i]), multiplier);
             if slots[h] != u8::MAX {
                 ok = false;
                 break;
@@ -146,11 +205,190 @@ static HASH_TABLE: HashTable = {
     }
 };
 
+/// The hash table key of every known label, indexed like `SPECS`: comparing against it is one
+/// 128-bit comparison instead of packing the name again and comparing the mode.
+static KEYS: [u128; SPECS.len()] = {
+    let mut keys = [0u128; SPECS.len()];
+    let mut i = 0;
+    while i < SPECS.len() {
+        keys[i] = key_of(&SPECS[i]);
+        i += 1;
+    }
+    keys
+};
+
+/// Where things must be in a known label's group, for the decoder's fast path: once the
+/// label is known, its group has a fixed length and fixed positions for its separators,
+/// horodate and value, so checking it is a handful of comparisons of bitmasks (bit `i` for
+/// byte `i` of the group's content, the bytes between LF and CR) instead of a search.
+///
+/// Only groups that fit in 32 bytes with their CR have a layout (`len` is 0 for the others).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// Content length: up to and including the checksum.
+    pub len: u8,
+    /// Where the value starts (it ends at `len - 2`).
+    pub value_start: u8,
+    /// Length of the label.
+    pub label_len: u8,
+    /// The group has a 13-byte horodate after the label's separator.
+    pub horodated: bool,
+    /// For a label whose value is a code (PTEC, DEMAIN, HHPHC, OPTARIF), the index of its
+    /// codes in [`CODE_SETS`]; 0 for the others.
+    pub codes: u8,
+    /// The exact positions of HT (the separators of standard mode, none in historic mode).
+    pub ht: u32,
+    /// Positions that hold SP (the separators of historic mode).
+    pub sp: u32,
+    /// Positions that hold a decimal digit, an upper-case hexadecimal digit, a printable
+    /// character.
+    pub digits: u32,
+    pub hex: u32,
+    pub printable: u32,
+}
+
+/// The values a coded label accepts, as `(code, mask)` pairs: a value is accepted when its
+/// first four bytes, read little-endian, give `code` once ANDed with `mask` for one of the
+/// pairs. Comparing against every pair with no early exit is branch-free, unlike a search
+/// through the list of codes. Set 0 (labels without codes) is not used; unused pairs match
+/// nothing.
+pub(crate) static CODE_SETS: [[(u32, u32); 11]; 5] = {
+    const NONE: (u32, u32) = (u32::MAX, 0);
+    /// A code of up to four bytes, compared on its own length.
+    const fn code(text: &str) -> (u32, u32) {
+        let b = text.as_bytes();
+        let mut word = [0u8; 4];
+        let mut mask = [0u8; 4];
+        let mut i = 0;
+        while i < b.len() {
+            word[i] = b[i];
+            mask[i] = 0xFF;
+            i += 1;
+        }
+        (u32::from_le_bytes(word), u32::from_le_bytes(mask))
+    }
+    const fn set(codes: &[&str]) -> [(u32, u32); 11] {
+        let mut set = [NONE; 11];
+        let mut i = 0;
+        while i < codes.len() {
+            set[i] = code(codes[i]);
+            i += 1;
+        }
+        set
+    }
+    let mut tariff = set(&["BASE", "HC..", "EJP.", "BBR"]);
+    // `BBR` and any programme character: printable, which the fast path has checked.
+    tariff[3].1 = 0x00FF_FFFF;
+    [
+        [NONE; 11],
+        set(PERIOD_CODES),
+        set(TOMORROW_CODES),
+        set(SCHEDULE_CODES),
+        tariff,
+    ]
+};
+
+/// Two code lists are the same (a `const` comparison of their texts).
+const fn same_codes(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
+        if x.len() != y.len() {
+            return false;
+        }
+        let mut j = 0;
+        while j < x.len() {
+            if x[j] != y[j] {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The [`Layout`] of every known label, indexed like `SPECS`.
+pub(crate) static LAYOUTS: [Layout; SPECS.len()] = {
+    let empty = Layout {
+        len: 0,
+        value_start: 0,
+        label_len: 0,
+        horodated: false,
+        codes: 0,
+        ht: 0,
+        sp: 0,
+        digits: 0,
+        hex: 0,
+        printable: 0,
+    };
+    let mut layouts = [empty; SPECS.len()];
+    let mut i = 0;
+    while i < SPECS.len() {
+        let spec = &SPECS[i];
+        let name_len = spec.name.len();
+        let horodated = matches!(spec.horodated, Horodated::Yes);
+        // LABEL sep [HORODATE sep] VALUE sep CHECKSUM
+        let value_start = name_len + 1 + if horodated { 14 } else { 0 };
+        let len = value_start + spec.width as usize + 2;
+        if len < 32 {
+            let value = ((1u32 << spec.width) - 1) << value_start;
+            let horodate_sep = if horodated { 1 << (name_len + 14) } else { 0 };
+            let seps = (1 << name_len) | (1 << (len - 2)) | horodate_sep;
+            let standard = matches!(spec.mode, Mode::Standard);
+            layouts[i] = Layout {
+                len: len as u8,
+                value_start: value_start as u8,
+                label_len: name_len as u8,
+                horodated,
+                codes: match spec.charset {
+                    Charset::OneOf(codes) if same_codes(codes, PERIOD_CODES) => 1,
+                    Charset::OneOf(codes) if same_codes(codes, TOMORROW_CODES) => 2,
+                    Charset::OneOf(codes) if same_codes(codes, SCHEDULE_CODES) => 3,
+                    Charset::TariffOption => 4,
+                    Charset::Digits | Charset::Hex | Charset::Printable => 0,
+                    // Another code list or a day profile: no layout, the slow path checks it.
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                },
+                ht: if standard { seps } else { 0 },
+                sp: if standard { 0 } else { seps },
+                digits: if matches!(spec.charset, Charset::Digits) {
+                    value
+                } else {
+                    0
+                },
+                hex: if matches!(spec.charset, Charset::Hex) {
+                    value
+                } else {
+                    0
+                },
+                printable: if matches!(spec.charset, Charset::Printable) {
+                    value
+                } else {
+                    0
+                },
+            };
+        }
+        i += 1;
+    }
+    layouts
+};
+
 /// Longest known label (`SMAXSN1-1`).
 const MAX_KNOWN_LEN: usize = 9;
 
+// Keys hold names of at most 15 bytes.
+const _: () = assert!(MAX_KNOWN_LEN < 16);
+
 /// A label packed big-endian into an integer: unique for labels of up to 16 bytes that contain
-/// no NUL, and cheap to hash and compare.
+/// no NUL (the keys used to be built this way; kept for the uniqueness test).
+#[cfg(test)]
 const fn pack(name: &[u8]) -> u128 {
     let mut key = 0u128;
     let mut i = 0;
@@ -396,6 +634,26 @@ mod tests {
         assert_eq!(Label::lookup(Mode::Historic, b"PAPPP"), None);
         assert_eq!(Label::lookup(Mode::Standard, b"SMAXSN1-12"), None);
         assert_eq!(Label::lookup(Mode::Standard, b""), None);
+    }
+
+    #[test]
+    fn prefix_key_is_name_key() {
+        let window = *b"SMAXSN1-1\tE2404X";
+        for mode in [Mode::Historic, Mode::Standard] {
+            for len in 0..=15 {
+                let key = prefix_key(mode, &window, len);
+                assert_eq!(key, name_key(mode, &window[..len]), "{len}");
+            }
+            assert_eq!(prefix_key(mode, &window, 16), prefix_key(mode, &window, 15));
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_leading_nuls_only() {
+        assert_eq!(Label::lookup(Mode::Historic, b"\0PAPP"), Some(Label::Papp));
+        assert_eq!(Label::lookup(Mode::Historic, b"PAPP\0"), None);
+        assert_eq!(Label::lookup(Mode::Historic, b"PA\0PP"), None);
+        assert_eq!(Label::lookup(Mode::Historic, b"\0\0\0"), None);
     }
 
     #[test]
