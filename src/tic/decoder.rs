@@ -76,6 +76,12 @@ pub struct Decoder {
     frame_mode: Option<Mode>,
     frame_dropped: u32,
     lf_streak: u32,
+    /// The last group was cut by an LF and was invalid: that LF was probably a corrupted byte
+    /// inside a group, so what follows it is the tail of that group. Such a tail can pass its
+    /// checksum by chance (a dropped block whose bytes sum to a multiple of 64, as `ISOU` in
+    /// `ISOUSC 20 8` → `SC 20 8`); with a known label its width check catches it, so the next
+    /// group is refused only if its label is unknown.
+    suspect_next: bool,
     cooked: bool,
     stats: DecoderStats,
 }
@@ -169,6 +175,7 @@ impl Decoder {
             frame_mode: None,
             frame_dropped: 0,
             lf_streak: 0,
+            suspect_next: false,
             cooked: false,
             stats: DecoderStats::default(),
         }
@@ -253,6 +260,7 @@ impl Decoder {
         self.stats.groups += 1;
         self.lf_streak = 0;
         self.cooked = false;
+        self.suspect_next = false;
         self.frame_len += n + 2;
         let at = self.len;
         self.buf[at..at + WINDOW].copy_from_slice(&window);
@@ -375,6 +383,7 @@ impl Decoder {
     /// Validates the group just read and keeps it in the frame if it belongs to one.
     fn finish_group(&mut self, terminator: u8) {
         let start = self.group_start;
+        let suspect = std::mem::take(&mut self.suspect_next);
         if std::mem::take(&mut self.group_overflow) {
             self.stats.size_errors += 1;
             self.drop_group();
@@ -392,6 +401,10 @@ impl Decoder {
                 parsed
             });
         match fast.map_or_else(|| group::parse(&self.buf[start..self.len]), Ok) {
+            Ok(parsed) if suspect && parsed.label.is_none() => {
+                self.stats.format_errors += 1;
+                self.drop_group();
+            }
             Ok(parsed) => {
                 self.stats.groups += 1;
                 if terminator == LF {
@@ -420,12 +433,12 @@ impl Decoder {
                 // Keep the fields, drop the separator and checksum.
                 self.len = start + parsed.value_end;
             }
-            Err(GroupError::Checksum { .. }) => {
-                self.stats.checksum_errors += 1;
-                self.drop_group();
-            }
-            Err(GroupError::Format(_)) => {
-                self.stats.format_errors += 1;
+            Err(error) => {
+                match error {
+                    GroupError::Checksum { .. } => self.stats.checksum_errors += 1,
+                    GroupError::Format(_) => self.stats.format_errors += 1,
+                }
+                self.suspect_next = terminator == LF;
                 self.drop_group();
             }
         }
@@ -469,6 +482,7 @@ impl Decoder {
         self.frame_len = 0;
         self.frame_mode = None;
         self.frame_dropped = 0;
+        self.suspect_next = false;
     }
 }
 

@@ -90,7 +90,8 @@ static CLASS: [u8; 256] = {
         if b >= 0x20 && b <= 0x7E {
             c |= PRINTABLE;
         }
-        // Labels of both specifications use upper-case letters, digits, `+` and `-` only.
+        // Labels of both specifications use upper-case letters, digits, `+` and `-` only, and
+        // start with a letter (checked in `parse`).
         // Refusing anything else also catches the ±64 substitutions the checksum cannot see in
         // a label (an upper-case letter becomes a control byte, a digit a lower-case letter).
         if b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'_') {
@@ -161,8 +162,12 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
         // A known label is well formed by definition; only its value needs checking.
         Some(label) => check_known(label, horodate.is_some(), value)?,
         None => {
+            // Every label of both specifications starts with a letter; a "label" of digits is
+            // the tail of a value after a corrupted byte became LF (e.g. `00\t237\t.`, whose
+            // checksum happens to match).
             if label_bytes.is_empty()
                 || label_bytes.len() > MAX_LABEL_LEN
+                || !label_bytes[0].is_ascii_uppercase()
                 || class_of(label_bytes) & LABEL_CHAR == 0
             {
                 return Err(FormatError::BadLabel.into());
@@ -675,8 +680,9 @@ mod tests {
         let (mode, name, horodated, value): (Mode, String, bool, Vec<u8>) = if rng.below(8) == 0 {
             let mode = *rng.pick(&[Mode::Historic, Mode::Standard]);
             let chars = b"ABCXYZ0129+-_";
-            let name = (0..1 + rng.below(12))
-                .map(|_| char::from(*rng.pick(chars)))
+            // Labels start with a letter.
+            let name = std::iter::once(char::from(*rng.pick(b"ABCXYZ")))
+                .chain((0..rng.below(12)).map(|_| char::from(*rng.pick(chars))))
                 .collect();
             let value = (0..rng.below(20)).map(|_| *rng.pick(&printable)).collect();
             let horodated = mode == Mode::Standard && rng.below(3) == 0;
@@ -944,6 +950,16 @@ mod tests {
             }
         }
         assert!(accepted > 15_000, "{accepted}");
+    }
+
+    #[test]
+    fn a_label_starts_with_a_letter() {
+        // The tail of `UMOY3\tE240715101000\t237\t.` after a byte became LF: its checksum
+        // matches by chance.
+        assert_eq!(parse(b"00\t237\t."), Err(FormatError::BadLabel.into()));
+        let mut g = b"X00\t237\t".to_vec();
+        g.push(crate::tic::checksum::checksum(&g));
+        assert!(parse(&g).is_ok());
     }
 
     #[test]
