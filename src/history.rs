@@ -3,8 +3,8 @@
 //!
 //! It is kept apart from [`Meter`] on purpose: a `Meter` is cloned on every scrape, and a
 //! thousand meters must stay cheap to copy. A `History` is allocated once, at its full size
-//! (about 30 KB), and never grows: the power points and hourly buckets are ring buffers whose
-//! slots are tagged with the minute or hour they hold, so a stale slot is recognised and
+//! (about 20 KB), and never grows: the power points and hourly buckets are ring buffers whose
+//! slots are tagged with the time step or hour they hold, so a stale slot is recognised and
 //! reused without any clean-up pass. There is no disk: a restart starts an empty history
 //! (Prometheus keeps the long one).
 //!
