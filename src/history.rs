@@ -26,9 +26,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 
 use crate::localtime::{local_day, local_midnight};
+use crate::meter::Meter;
 use crate::meter::plausibility::{POWER_MARGIN, SLACK_WH, Stamp};
 use crate::meter::text::ShortText;
-use crate::meter::{HISTORIC_INDEXES, Meter};
 use crate::tic::{Label, Mode};
 
 /// Power points kept: 24 hours of two-minute points. Two minutes is finer than a phone (or
@@ -44,29 +44,7 @@ pub const HOUR_SECONDS: i64 = 3600;
 
 /// The indexes whose energy today is counted per tariff period: the historic option indexes
 /// and the standard-mode supplier indexes.
-pub const PERIOD_LABELS: [Label; 21] = [
-    HISTORIC_INDEXES[0],
-    HISTORIC_INDEXES[1],
-    HISTORIC_INDEXES[2],
-    HISTORIC_INDEXES[3],
-    HISTORIC_INDEXES[4],
-    HISTORIC_INDEXES[5],
-    HISTORIC_INDEXES[6],
-    HISTORIC_INDEXES[7],
-    HISTORIC_INDEXES[8],
-    HISTORIC_INDEXES[9],
-    HISTORIC_INDEXES[10],
-    Label::Easf01,
-    Label::Easf02,
-    Label::Easf03,
-    Label::Easf04,
-    Label::Easf05,
-    Label::Easf06,
-    Label::Easf07,
-    Label::Easf08,
-    Label::Easf09,
-    Label::Easf10,
-];
+pub use crate::meter::PERIOD_INDEXES as PERIOD_LABELS;
 
 const PERIODS: usize = PERIOD_LABELS.len();
 

@@ -15,7 +15,7 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
 
-use crate::meter::{HISTORIC_INDEXES, Meter};
+use crate::meter::{Meter, PERIOD_INDEXES};
 use crate::tic::stge::TempoColor;
 use crate::tic::value::{PhasePresence, Relays, TariffPeriod};
 use crate::tic::{Label, Mode, Stge};
@@ -248,24 +248,10 @@ impl Collector for Snapshot {
             "teleinfo_index_wh",
             "Energy index by tariff period (historic option index or EASFnn), Wh.",
             fresh.iter().flat_map(|m| {
-                HISTORIC_INDEXES
-                    .iter()
-                    .chain(&[
-                        Label::Easf01,
-                        Label::Easf02,
-                        Label::Easf03,
-                        Label::Easf04,
-                        Label::Easf05,
-                        Label::Easf06,
-                        Label::Easf07,
-                        Label::Easf08,
-                        Label::Easf09,
-                        Label::Easf10,
-                    ])
-                    .filter_map(move |&l| {
-                        m.number(l)
-                            .map(|v| ([("meter", m.name()), ("period", l.name())], V::Count(v)))
-                    })
+                PERIOD_INDEXES.iter().filter_map(move |&l| {
+                    m.number(l)
+                        .map(|v| ([("meter", m.name()), ("period", l.name())], V::Count(v)))
+                })
             }),
         )?;
         family(

@@ -145,21 +145,12 @@ fn a_real_prometheus_scrapes_the_demo_exporter() {
     if !tool_available("prometheus", "prometheus") {
         return;
     }
-    let exporter = Exporter::start(&[
-        "--source",
-        "demo",
-        "--source",
+    let exporter = Exporter::start_up(&[
+        "demo=demo",
         "tri=demo:historic-tri",
-        "--source",
         "linky=demo:standard-tri",
-        "--source",
         "solar=demo:producer",
     ]);
-    exporter.wait_for("the demo meters", |m| {
-        ["demo", "tri", "linky", "solar"]
-            .iter()
-            .all(|n| m.contains(&format!("teleinfo_up{{meter=\"{n}\"}} 1")))
-    });
     let prom = start_prometheus(&exporter.addr.to_string());
 
     let papp = wait_for_series(&prom, "teleinfo_papp_va");

@@ -10,11 +10,7 @@ use std::time::Duration;
 use common::exporter::{Exporter, tool_available};
 
 fn demo() -> Exporter {
-    let e = Exporter::start(&["--source", "demo", "--source", "tri=demo:standard-tri"]);
-    e.wait_for("both demo meters", |m| {
-        m.contains("teleinfo_up{meter=\"demo\"} 1") && m.contains("teleinfo_up{meter=\"tri\"} 1")
-    });
-    e
+    Exporter::start_up(&["demo=demo", "tri=demo:standard-tri"])
 }
 
 #[test]
@@ -86,23 +82,13 @@ fn promtool_finds_no_problem_in_either_format() {
     if !tool_available("promtool", "prometheus") {
         return;
     }
-    let e = Exporter::start(&[
-        "--source",
-        "demo",
-        "--source",
+    let e = Exporter::start_up(&[
+        "demo=demo",
         "tri=demo:historic-tri",
-        "--source",
         "linky=demo:standard-tri",
-        "--source",
         "solar=demo:producer",
-        "--source",
         "noisy=demo:standard?noise=0.001",
     ]);
-    e.wait_for("every demo meter", |m| {
-        ["demo", "tri", "linky", "solar", "noisy"]
-            .iter()
-            .all(|n| m.contains(&format!("teleinfo_up{{meter=\"{n}\"}} 1")))
-    });
     let text = e.metrics();
     let report = promtool_report(&text);
     assert!(

@@ -21,42 +21,7 @@ use text::{Settled, ShortText};
 
 const LABELS: usize = Label::ALL.len();
 
-/// The energy counters the plausibility filter watches, in a fixed order.
-const ENERGY_LABELS: [Label; 31] = [
-    Label::Base,
-    Label::Hchc,
-    Label::Hchp,
-    Label::Ejphn,
-    Label::Ejphpm,
-    Label::Bbrhcjb,
-    Label::Bbrhpjb,
-    Label::Bbrhcjw,
-    Label::Bbrhpjw,
-    Label::Bbrhcjr,
-    Label::Bbrhpjr,
-    Label::East,
-    Label::Easf01,
-    Label::Easf02,
-    Label::Easf03,
-    Label::Easf04,
-    Label::Easf05,
-    Label::Easf06,
-    Label::Easf07,
-    Label::Easf08,
-    Label::Easf09,
-    Label::Easf10,
-    Label::Easd01,
-    Label::Easd02,
-    Label::Easd03,
-    Label::Easd04,
-    Label::Eait,
-    Label::Erq1,
-    Label::Erq2,
-    Label::Erq3,
-    Label::Erq4,
-];
-
-/// The historic index labels, whose sum is the total energy drawn.
+/// The historic option indexes, whose sum is the total energy drawn.
 pub const HISTORIC_INDEXES: [Label; 11] = [
     Label::Base,
     Label::Hchc,
@@ -70,6 +35,60 @@ pub const HISTORIC_INDEXES: [Label; 11] = [
     Label::Bbrhcjr,
     Label::Bbrhpjr,
 ];
+
+/// The standard-mode supplier indexes EASF01…EASF10 (NTARF n feeds the n-th).
+pub const SUPPLIER_INDEXES: [Label; 10] = [
+    Label::Easf01,
+    Label::Easf02,
+    Label::Easf03,
+    Label::Easf04,
+    Label::Easf05,
+    Label::Easf06,
+    Label::Easf07,
+    Label::Easf08,
+    Label::Easf09,
+    Label::Easf10,
+];
+
+/// Every index of a tariff period (`teleinfo_index_wh_total`): the historic option indexes,
+/// then the supplier indexes.
+pub const PERIOD_INDEXES: [Label; 21] = concat(HISTORIC_INDEXES, SUPPLIER_INDEXES);
+
+/// The energy counters the plausibility filter watches, in a fixed order.
+const ENERGY_LABELS: [Label; 31] = concat(
+    PERIOD_INDEXES,
+    [
+        Label::East,
+        Label::Easd01,
+        Label::Easd02,
+        Label::Easd03,
+        Label::Easd04,
+        Label::Eait,
+        Label::Erq1,
+        Label::Erq2,
+        Label::Erq3,
+        Label::Erq4,
+    ],
+);
+
+/// Two label arrays end to end (`C` must be `A + B`; checked at compile time).
+const fn concat<const A: usize, const B: usize, const C: usize>(
+    a: [Label; A],
+    b: [Label; B],
+) -> [Label; C] {
+    assert!(A + B == C);
+    let mut out = [Label::Base; C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < C {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
 
 /// Labels a three-phase short frame may carry.
 const SHORT_FRAME_LABELS: [Label; 7] = [
@@ -322,7 +341,7 @@ impl Meter {
             }
             Mode::Standard => {
                 let n = self.number(Label::Ntarf)?;
-                let label = ENERGY_LABELS[12 + usize::try_from(n).ok()?.checked_sub(1)?];
+                let label = *SUPPLIER_INDEXES.get(usize::try_from(n).ok()?.checked_sub(1)?)?;
                 Some((label, self.period_name().unwrap_or("")))
             }
         }

@@ -70,6 +70,22 @@ impl Exporter {
         Exporter { child, addr, log }
     }
 
+    /// Starts with one `--source NAME=SPEC` per entry and waits until every meter is up.
+    pub fn start_up(sources: &[&str]) -> Exporter {
+        let args: Vec<&str> = sources.iter().flat_map(|s| ["--source", s]).collect();
+        let e = Exporter::start(&args);
+        let names: Vec<String> = sources
+            .iter()
+            .map(|s| s.split_once('=').map_or("demo", |(n, _)| n).to_owned())
+            .collect();
+        e.wait_for("every meter up", |m| {
+            names
+                .iter()
+                .all(|n| m.contains(&format!("teleinfo_up{{meter=\"{n}\"}} 1")))
+        });
+        e
+    }
+
     /// Everything the exporter logged so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
