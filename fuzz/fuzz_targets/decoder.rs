@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
             write_group(&mut encoded, frame.mode, &g.name, g.horodate.as_deref(), &g.value)
                 .expect("a decoded group re-encodes");
             let body = &encoded[..encoded.len() - 1];
-            assert!(masked.windows(body.len()).any(|w| w == body));
+            assert!(memchr::memmem::find(&masked, body).is_some());
         }
     }
 });

@@ -96,9 +96,10 @@ macro_rules! labels {
                 if name.len() > MAX_KNOWN_LEN {
                     return None;
                 }
-                // A packed name used to ignore leading NULs; keep that quirk exactly.
-                let start = name.iter().position(|&b| b != 0).unwrap_or(name.len());
-                Label::lookup_key(name_key(mode, &name[start..]))
+                // The key holds the length: a name with leading NULs is not the label it ends
+                // with (the first packing ignored them, and the fuzzer found "\0IMAX3" taken for
+                // IMAX3).
+                Label::lookup_key(name_key(mode, name))
             }
 
             /// The layout of this label's group, for the decoder's fast path.
@@ -649,8 +650,9 @@ mod tests {
     }
 
     #[test]
-    fn lookup_ignores_leading_nuls_only() {
-        assert_eq!(Label::lookup(Mode::Historic, b"\0PAPP"), Some(Label::Papp));
+    fn lookup_takes_no_name_with_nuls() {
+        assert_eq!(Label::lookup(Mode::Historic, b"\0PAPP"), None);
+        assert_eq!(Label::lookup(Mode::Historic, b"\0\0IMAX3"), None);
         assert_eq!(Label::lookup(Mode::Historic, b"PAPP\0"), None);
         assert_eq!(Label::lookup(Mode::Historic, b"PA\0PP"), None);
         assert_eq!(Label::lookup(Mode::Historic, b"\0\0\0"), None);
