@@ -254,6 +254,7 @@ async fn pump(
     let groups_at_start = decoder.stats().groups;
     let bytes_at_start = decoder.stats().bytes;
     let mut last_publish = tokio::time::Instant::now();
+    let mut warned_garbage = false;
     loop {
         // Replays read small chunks so that pacing is smooth.
         let chunk = match opened.pace {
@@ -330,9 +331,22 @@ async fn pump(
             } else if started.elapsed() >= limit {
                 return Ended::WrongSpeed { bytes: true };
             }
+        } else if !warned_garbage
+            && decoder.stats().groups == groups_at_start
+            && started.elapsed() >= GARBAGE_WARNING
+        {
+            // Bytes flow but nothing valid: with a fixed speed, usually the wrong one.
+            warned_garbage = true;
+            warn!(meter = %config.name, source = %config.spec,
+                "{} bytes in {}s but no valid group: is the speed right (historic mode is \
+                 1200 Bd, standard mode 9600 Bd)? `teleinfo-exporter probe DEVICE` tells",
+                decoder.stats().bytes - bytes_at_start, GARBAGE_WARNING.as_secs());
         }
     }
 }
+
+/// How long bytes may flow without a valid group before the log says so.
+const GARBAGE_WARNING: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {
