@@ -714,7 +714,7 @@ impl Collector for Snapshot {
         family(
             enc,
             "teleinfo_source_reconnects",
-            "Re-opens after the source was lost.",
+            "Attempts to re-open the source after it was lost.",
             all.iter()
                 .map(|m| ([("meter", m.name())], V::Count(m.health().reconnects))),
         )?;
