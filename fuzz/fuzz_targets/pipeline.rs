@@ -34,8 +34,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&size, bytes)) = data.split_first() else { return };
     for chunk in bytes.chunks(usize::from(size).max(1)) {
         t += 1.0;
+        let frames = decoder.stats().frames;
         decoder.feed(chunk, |f| meter.apply(f, Stamp { host: t, line: t }));
         meter.record_decoder(decoder.stats(), decoder.looks_like_cooked_tty());
+        if decoder.stats().frames == frames {
+            continue; // render only when a frame changed the state: one render per frame
+        }
         let format = if size % 2 == 0 { Format::Text } else { Format::OpenMetrics };
         let text = Snapshot { meters: vec![meter.clone()], now: t, stale_after: 1e9 }.render(format);
         let now = counters(&text);

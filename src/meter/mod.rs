@@ -170,6 +170,11 @@ pub struct Meter {
     overload_events: u64,
     /// A mode different from `mode` seen in consecutive clean frames.
     pending_mode: Option<(Mode, u8)>,
+    /// Historic mode: the total energy drawn (sum of the indexes), filtered.
+    historic_total: Option<u64>,
+    historic_total_filter: EnergyFilter,
+    /// An index was rebased by the frame being applied.
+    index_rebased: bool,
 }
 
 impl Meter {
@@ -191,6 +196,9 @@ impl Meter {
             overload: false,
             overload_events: 0,
             pending_mode: None,
+            historic_total: None,
+            historic_total_filter: EnergyFilter::default(),
+            index_rebased: false,
         }
     }
 
@@ -311,10 +319,7 @@ impl Meter {
     pub fn energy_drawn_wh(&self) -> Option<u64> {
         match self.mode? {
             Mode::Standard => self.number(Label::East),
-            Mode::Historic => HISTORIC_INDEXES
-                .iter()
-                .filter_map(|&l| self.number(l))
-                .reduce(|a, b| a + b),
+            Mode::Historic => self.historic_total,
         }
     }
 
@@ -429,6 +434,10 @@ impl Meter {
                 }
             }
         }
+        if mode == Mode::Historic && !short {
+            self.update_historic_total(clean, at);
+        }
+        self.index_rebased = false;
         let overload = match mode {
             Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
                 .iter()
@@ -441,6 +450,36 @@ impl Meter {
         self.overload = overload;
         self.health.last_frame = Some(at.host);
         self.revision += 1;
+    }
+
+    /// The historic total is the sum of the option's indexes. Each index is filtered, but the
+    /// set of indexes can change (a contract changed from Base to HC, or noise that passed
+    /// every check), which would move the sum back or far ahead: so the sum goes through a
+    /// plausibility filter of its own, like any energy counter.
+    fn update_historic_total(&mut self, clean: bool, at: Stamp) {
+        let Some(sum) = HISTORIC_INDEXES
+            .iter()
+            .filter_map(|&l| self.number(l))
+            .reduce(|a, b| a.saturating_add(b))
+        else {
+            return;
+        };
+        if self.index_rebased {
+            // An index of this frame was rebased: the total restarts with it, without a
+            // second wait (the reset is already counted).
+            self.historic_total_filter.rebase(sum, at);
+            self.historic_total = Some(sum);
+            return;
+        }
+        let max_power = self.max_power_va();
+        match self.historic_total_filter.offer(sum, at, clean, max_power) {
+            Verdict::Accepted => self.historic_total = Some(sum),
+            Verdict::Rebased => {
+                self.historic_total = Some(sum);
+                self.health.rebases += 1;
+            }
+            Verdict::Rejected => self.health.implausible += 1,
+        }
     }
 
     /// Stores one valid group. `Err` when its value does not parse as its label's type.
@@ -474,7 +513,10 @@ impl Meter {
                 if let Some(i) = energy_slot(label) {
                     match self.energy[i].offer(n, at, clean, max_power) {
                         Verdict::Accepted => {}
-                        Verdict::Rebased => self.health.rebases += 1,
+                        Verdict::Rebased => {
+                            self.health.rebases += 1;
+                            self.index_rebased = true;
+                        }
                         Verdict::Rejected => {
                             self.health.implausible += 1;
                             return Ok(()); // keep the last accepted value

@@ -93,6 +93,13 @@ impl EnergyFilter {
         Verdict::Rejected
     }
 
+    /// Takes `value` as the new baseline without judging it: for a counter derived from
+    /// others, when one of those was just rebased (the reset is already declared).
+    pub fn rebase(&mut self, value: u64, at: Stamp) {
+        self.baseline = Some((value, at));
+        self.candidate = None;
+    }
+
     /// The last accepted value.
     pub fn value(&self) -> Option<u64> {
         self.baseline.map(|(v, _)| v)

@@ -296,3 +296,34 @@ fn tariff_name_settles_before_it_changes() {
     f.feed(&frame(Mode::Standard, &g("  HEURE PLEINE  ")));
     assert_eq!(f.meter.period_name(), Some("HEURE PLEINE"));
 }
+
+#[test]
+fn the_historic_total_never_goes_back_when_the_set_of_indexes_changes() {
+    // Found by the pipeline fuzzer: an index that appears in one clean frame and not in the
+    // next made the sum, and teleinfo_energy_drawn_wh_total, go back.
+    let mut f = Fixture::new();
+    let base = [("OPTARIF", "BASE"), ("BASE", "005000000"), ("PTEC", "TH..")];
+    f.feed(&frame(
+        Mode::Historic,
+        &with(&base, &[("HCHC", "001000000")]),
+    ));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(6_000_000));
+    f.feed(&frame(Mode::Historic, &base));
+    assert_eq!(
+        f.meter.number(Label::Hchc),
+        None,
+        "the absent index is forgotten"
+    );
+    assert_eq!(
+        f.meter.energy_drawn_wh(),
+        Some(6_000_000),
+        "but the total does not drop"
+    );
+    assert_eq!(f.meter.health().implausible, 1);
+    // If the new set persists, the total restarts from it: a declared reset.
+    f.feed(&frame(Mode::Historic, &base));
+    f.feed(&frame(Mode::Historic, &base));
+    f.feed(&frame(Mode::Historic, &base));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(5_000_000));
+    assert_eq!(f.meter.health().rebases, 1);
+}
