@@ -27,6 +27,9 @@ pub const MAX_GROUP_LEN: usize = 256;
 /// mode is about 1.6 kB; this is several times that.
 pub const MAX_FRAME_LEN: usize = 8192;
 
+/// Size of the frame buffer: the longest frame, a group being read, and a window of slack.
+const BUF_LEN: usize = MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW;
+
 /// Most valid groups kept for one frame (a standard three-phase producer frame has about 70).
 pub const MAX_GROUPS: usize = 512;
 
@@ -62,7 +65,7 @@ pub struct Decoder {
     ///
     /// Allocated once with [`WINDOW`] bytes of slack past the longest content, so that a group
     /// can always be read or written as a whole fixed-size window (see [`Decoder::fast_groups`]).
-    buf: Box<[u8]>,
+    buf: Box<[u8; BUF_LEN]>,
     len: usize,
     /// Spans of the valid groups of the current frame, in `spans[..span_count]`; allocated
     /// once at its maximum size.
@@ -77,6 +80,10 @@ pub struct Decoder {
     /// Bytes since the current frame's STX.
     frame_len: usize,
     frame_mode: Option<Mode>,
+    /// The mode of the last groups the fast path took: the first group of a frame is tried
+    /// in it (a group of the other mode then goes through the byte-level path, which sets the
+    /// frame's mode for the next ones).
+    mode_hint: Mode,
     frame_dropped: u32,
     lf_streak: u32,
     /// The last group was cut by an LF and was invalid: that LF was probably a corrupted byte
@@ -167,7 +174,10 @@ impl Decoder {
     /// A decoder with its buffers allocated once, at their maximum size.
     pub fn new() -> Self {
         Decoder {
-            buf: vec![0; MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW].into_boxed_slice(),
+            buf: vec![0; BUF_LEN]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("the slice has BUF_LEN bytes")),
             len: 0,
             spans: vec![EMPTY_SPAN; MAX_GROUPS]
                 .into_boxed_slice()
@@ -180,6 +190,7 @@ impl Decoder {
             in_frame: false,
             frame_len: 0,
             frame_mode: None,
+            mode_hint: Mode::Historic,
             frame_dropped: 0,
             lf_streak: 0,
             suspect_next: false,
@@ -241,18 +252,10 @@ impl Decoder {
     /// ([`group::check_window`]) and copying it into the frame buffer (a fixed-size copy into
     /// the buffer's slack) involve no loop over its bytes, and nothing needs masking (the bytes
     /// were checked to be text). The frame's state is kept in locals for the run and stored
-    /// once at its end.
+    /// once at its end. Groups are tried in the frame's mode, or for its first group in the
+    /// mode of the last frame.
     fn fast_groups(&mut self, input: &[u8], lf: usize) -> usize {
-        let standard = match self.frame_mode {
-            Some(mode) => mode == Mode::Standard,
-            // The frame's first group: the mode of its first separator (as `parse_window`).
-            None => input[lf + 1..]
-                .iter()
-                .take(16)
-                .find(|&&b| b == b' ' || b == b'\t')
-                .is_some_and(|&b| b == b'\t'),
-        };
-        if standard {
+        if self.frame_mode.unwrap_or(self.mode_hint) == Mode::Standard {
             self.fast_groups_of::<true>(input, lf)
         } else {
             self.fast_groups_of::<false>(input, lf)
@@ -287,11 +290,14 @@ impl Decoder {
             if frame_len + n + 2 > MAX_FRAME_LEN || count == MAX_GROUPS {
                 break; // let the byte-level path count the size error
             }
-            // What LF, the content and CR do on the byte-level path.
-            let Some(dest) = self.buf.get_mut(len..len + WINDOW) else {
-                unreachable!("the buffer has a window of slack past MAX_FRAME_LEN")
-            };
-            dest.copy_from_slice(window);
+            // What LF, the content and CR do on the byte-level path. The kept bytes are fewer
+            // than the frame's (`len <= frame_len`); saying so bounds the copy below, which
+            // then needs no check of its own.
+            debug_assert!(len <= frame_len);
+            if len > MAX_FRAME_LEN {
+                break;
+            }
+            self.buf[len..len + WINDOW].copy_from_slice(window);
             // Spans of known labels are fixed but for the offset.
             let mut span = SPANS[fast.label as usize];
             span.start = offset(len);
@@ -303,11 +309,13 @@ impl Decoder {
             pos += n + 2;
         }
         if count != first {
-            self.frame_mode = Some(if STANDARD {
+            let mode = if STANDARD {
                 Mode::Standard
             } else {
                 Mode::Historic
-            });
+            };
+            self.frame_mode = Some(mode);
+            self.mode_hint = mode;
             self.stats.groups += (count - first) as u64;
             self.span_count = count;
             self.len = len;

@@ -390,7 +390,7 @@ pub(crate) fn check_window<const STANDARD: bool>(window: &[u8; WINDOW]) -> Optio
             .get(value_start..value_start + 4)
             .and_then(|b| b.first_chunk())
             .map_or(0, |b| u32::from_le_bytes(*b));
-        let coded = CODE_SETS[usize::from(fast.codes) % CODE_SETS.len()]
+        let coded = CODE_SETS[usize::from(fast.codes) & (CODE_SETS.len() - 1)]
             .iter()
             .fold(false, |ok, &(code, mask)| ok | (value_word & mask == code));
         if !coded {

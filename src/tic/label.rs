@@ -229,8 +229,9 @@ pub(crate) struct Layout {
 /// first four bytes, read little-endian, give `code` once ANDed with `mask` for one of the
 /// pairs. Comparing against every pair with no early exit is branch-free, unlike a search
 /// through the list of codes. Set 0 (labels without codes) is not used; unused pairs match
-/// nothing.
-pub(crate) static CODE_SETS: [[(u32, u32); 11]; 5] = {
+/// nothing, and so do the sets that pad the table to a power of two (an index masked to it
+/// needs no bounds check).
+pub(crate) static CODE_SETS: [[(u32, u32); 11]; 8] = {
     const NONE: (u32, u32) = (u32::MAX, 0);
     /// A code of up to four bytes, compared on its own length.
     const fn code(text: &str) -> (u32, u32) {
@@ -263,6 +264,9 @@ pub(crate) static CODE_SETS: [[(u32, u32); 11]; 5] = {
         set(TOMORROW_CODES),
         set(SCHEDULE_CODES),
         tariff,
+        [NONE; 11],
+        [NONE; 11],
+        [NONE; 11],
     ]
 };
 
