@@ -222,7 +222,12 @@ impl Decoder {
                 pos = self.fast_groups(input, pos);
             }
             let rest = &input[pos..];
-            let n = find_framing_byte(rest);
+            // After the fast path, and between frames, the next byte is often framing itself
+            // (ETX after the last group, STX after ETX): no scan then.
+            let n = match rest.first() {
+                Some(&b) if IS_FRAMING[usize::from(b)] => 0,
+                _ => find_framing_byte(rest),
+            };
             let (data, rest) = rest.split_at(n);
             if self.in_group {
                 self.push_content(data);
