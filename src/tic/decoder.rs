@@ -27,6 +27,9 @@ pub const MAX_GROUP_LEN: usize = 256;
 /// mode is about 1.6 kB; this is several times that.
 pub const MAX_FRAME_LEN: usize = 8192;
 
+/// Size of the frame buffer: the longest frame, a group being read, and a window of slack.
+const BUF_LEN: usize = MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW;
+
 /// Most valid groups kept for one frame (a standard three-phase producer frame has about 70).
 pub const MAX_GROUPS: usize = 512;
 
@@ -61,10 +64,13 @@ pub struct Decoder {
     /// Valid groups of the current frame, then the group being read, in `buf[..len]`.
     ///
     /// Allocated once with [`WINDOW`] bytes of slack past the longest content, so that a group
-    /// can always be read or written as a whole fixed-size window (see [`Decoder::fast_group`]).
-    buf: Box<[u8]>,
+    /// can always be read or written as a whole fixed-size window (see [`Decoder::fast_groups`]).
+    buf: Box<[u8; BUF_LEN]>,
     len: usize,
-    spans: Vec<GroupSpan>,
+    /// Spans of the valid groups of the current frame, in `spans[..span_count]`; allocated
+    /// once at its maximum size.
+    spans: Box<[GroupSpan; MAX_GROUPS]>,
+    span_count: usize,
     /// Where the group being read starts in `buf`.
     group_start: usize,
     /// The group being read exceeded [`MAX_GROUP_LEN`]; its extra bytes were not kept.
@@ -74,6 +80,10 @@ pub struct Decoder {
     /// Bytes since the current frame's STX.
     frame_len: usize,
     frame_mode: Option<Mode>,
+    /// The mode of the last groups the fast path took: the first group of a frame is tried
+    /// in it (a group of the other mode then goes through the byte-level path, which sets the
+    /// frame's mode for the next ones).
+    mode_hint: Mode,
     frame_dropped: u32,
     lf_streak: u32,
     /// The last group was cut by an LF and was invalid: that LF was probably a corrupted byte
@@ -164,15 +174,23 @@ impl Decoder {
     /// A decoder with its buffers allocated once, at their maximum size.
     pub fn new() -> Self {
         Decoder {
-            buf: vec![0; MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW].into_boxed_slice(),
+            buf: vec![0; BUF_LEN]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("the slice has BUF_LEN bytes")),
             len: 0,
-            spans: Vec::with_capacity(MAX_GROUPS),
+            spans: vec![EMPTY_SPAN; MAX_GROUPS]
+                .into_boxed_slice()
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("the slice has MAX_GROUPS spans")),
+            span_count: 0,
             group_start: 0,
             group_overflow: false,
             in_group: false,
             in_frame: false,
             frame_len: 0,
             frame_mode: None,
+            mode_hint: Mode::Historic,
             frame_dropped: 0,
             lf_streak: 0,
             suspect_next: false,
@@ -198,15 +216,18 @@ impl Decoder {
         let mut pos = 0;
         while pos < input.len() {
             // Nearly every group of a frame is whole inside the chunk and valid: take those in
-            // one go. Anything else goes through the byte-level state machine below.
+            // one go, up to the first that is not. That one, the frame's end and anything else
+            // go through the byte-level state machine below.
             if self.in_frame && !self.in_group && input[pos] == LF {
-                if let Some(next) = self.fast_group(input, pos) {
-                    pos = next;
-                    continue;
-                }
+                pos = self.fast_groups(input, pos);
             }
             let rest = &input[pos..];
-            let n = find_framing_byte(rest);
+            // After the fast path, and between frames, the next byte is often framing itself
+            // (ETX after the last group, STX after ETX): no scan then.
+            let n = match rest.first() {
+                Some(&b) if IS_FRAMING[usize::from(b)] => 0,
+                _ => find_framing_byte(rest),
+            };
             let (data, rest) = rest.split_at(n);
             if self.in_group {
                 self.push_content(data);
@@ -225,56 +246,91 @@ impl Decoder {
         }
     }
 
-    /// The fast path for a group whose LF is `input[lf]`, when the decoder is in a frame and
-    /// between groups: if the whole group up to its CR is in `input`, is plain 7-bit text and
-    /// is valid, it is checked and kept here and the position after its CR is returned.
-    /// Otherwise nothing changes and `None` sends the caller to the byte-level path, which
-    /// handles every case (so this only has to be right when it answers).
+    /// The fast path for the groups from the LF at `input[lf]`, when the decoder is in a frame
+    /// and between groups: takes every consecutive group that is whole in `input`, plain 7-bit
+    /// text and valid, and returns the position after the last one taken (`lf` if none). The
+    /// first group it does not take is left to the byte-level path, which handles every case
+    /// (so this only has to be right when it answers).
     ///
-    /// It has the same effect as the byte-level path on `LF content CR`: the group is read
-    /// as a fixed 32-byte window, so finding its end, validating it ([`group::parse_window`])
-    /// and copying it into the frame buffer (a fixed-size copy into the buffer's slack) involve
-    /// no loop over its bytes, and nothing needs masking (the bytes were checked to be text).
+    /// Its effect is that of the byte-level path on each `LF content CR`: each group is read
+    /// as a fixed 32-byte window, so finding its end, validating it
+    /// ([`group::check_window`]) and copying it into the frame buffer (a fixed-size copy into
+    /// the buffer's slack) involve no loop over its bytes, and nothing needs masking (the bytes
+    /// were checked to be text). The frame's state is kept in locals for the run and stored
+    /// once at its end. Groups are tried in the frame's mode, or for its first group in the
+    /// mode of the last frame.
+    fn fast_groups(&mut self, input: &[u8], lf: usize) -> usize {
+        if self.frame_mode.unwrap_or(self.mode_hint) == Mode::Standard {
+            self.fast_groups_of::<true>(input, lf)
+        } else {
+            self.fast_groups_of::<false>(input, lf)
+        }
+    }
+
+    /// [`Decoder::fast_groups`] for a frame of standard mode (`STANDARD`) or historic mode: a
+    /// group of the other mode is left to the byte-level path, which counts it as an error.
     #[inline(always)]
-    fn fast_group(&mut self, input: &[u8], lf: usize) -> Option<usize> {
-        let start = lf + 1;
-        let window: [u8; WINDOW] = match input.get(start..).and_then(<[u8]>::first_chunk) {
-            Some(window) => *window,
-            None => {
-                // The end of the chunk: zero-pad (a zero byte ends no group).
-                let tail = input.get(start..)?;
-                let mut window = [0; WINDOW];
-                copy_with(&mut window, tail, |b| b);
-                window
+    fn fast_groups_of<const STANDARD: bool>(&mut self, input: &[u8], lf: usize) -> usize {
+        let mut pos = lf;
+        let mut len = self.len;
+        let mut frame_len = self.frame_len;
+        let first = self.span_count;
+        let mut count = first;
+        while let Some((&LF, rest)) = input.get(pos..).and_then(<[u8]>::split_first) {
+            let padded;
+            let window: &[u8; WINDOW] = match rest.first_chunk() {
+                Some(window) => window,
+                None => {
+                    // The end of the chunk: zero-pad (a zero byte ends no group).
+                    let mut window = [0; WINDOW];
+                    copy_with(&mut window, rest, |b| b);
+                    padded = window;
+                    &padded
+                }
+            };
+            let Some(fast) = group::check_window::<STANDARD>(window) else {
+                break;
+            };
+            let n = usize::from(fast.len);
+            if frame_len + n + 2 > MAX_FRAME_LEN || count == MAX_GROUPS {
+                break; // let the byte-level path count the size error
             }
-        };
-        let (n, parsed) = group::parse_window(&window)?;
-        if self.frame_len + n + 2 > MAX_FRAME_LEN || self.spans.len() == MAX_GROUPS {
-            return None; // let the byte-level path count the size error
+            // What LF, the content and CR do on the byte-level path. The kept bytes are fewer
+            // than the frame's (`len <= frame_len`); saying so bounds the copy below, which
+            // then needs no check of its own.
+            debug_assert!(len <= frame_len);
+            if len > MAX_FRAME_LEN {
+                break;
+            }
+            self.buf[len..len + WINDOW].copy_from_slice(window);
+            // Spans of known labels are fixed but for the offset.
+            let mut span = SPANS[fast.label as usize];
+            span.start = offset(len);
+            span.value_start += offset(len);
+            self.spans[count] = span;
+            count += 1;
+            len += usize::from(fast.value_end);
+            frame_len += n + 2;
+            pos += n + 2;
         }
-        if self.frame_mode.is_some_and(|mode| mode != parsed.mode) {
-            return None; // let the byte-level path count the format error
+        if count != first {
+            let mode = if STANDARD {
+                Mode::Standard
+            } else {
+                Mode::Historic
+            };
+            self.frame_mode = Some(mode);
+            self.mode_hint = mode;
+            self.stats.groups += (count - first) as u64;
+            self.span_count = count;
+            self.len = len;
+            self.group_start = len;
+            self.frame_len = frame_len;
+            self.lf_streak = 0;
+            self.cooked = false;
+            self.suspect_next = false;
         }
-        // Everything below is what LF, the content and CR do on the byte-level path.
-        self.frame_mode = Some(parsed.mode);
-        self.stats.groups += 1;
-        self.lf_streak = 0;
-        self.cooked = false;
-        self.suspect_next = false;
-        self.frame_len += n + 2;
-        let at = self.len;
-        self.buf[at..at + WINDOW].copy_from_slice(&window);
-        // The fast path only takes known labels, whose spans are fixed but for the offset.
-        let mut span = parsed
-            .label
-            .map_or_else(|| span(at, &parsed), |l| SPANS[l as usize]);
-        span.start = offset(at);
-        span.value_start += offset(at);
-        debug_assert_eq!(span, self::span(at, &parsed));
-        self.spans.push(span);
-        self.len = at + parsed.value_end;
-        self.group_start = self.len;
-        Some(start + n + 1)
+        pos
     }
 
     /// Ends the input: a frame still open is counted as interrupted and discarded. The decoder
@@ -339,7 +395,7 @@ impl Decoder {
             STX => {
                 if self.in_frame {
                     self.abandon_group();
-                    if self.cooked && !self.spans.is_empty() {
+                    if self.cooked && self.span_count != 0 {
                         // Cooked tty: ETX never arrives, a frame ends where the next begins.
                         self.emit_frame(on_frame);
                     } else {
@@ -424,12 +480,13 @@ impl Decoder {
                     self.drop_group();
                     return;
                 }
-                if self.spans.len() == MAX_GROUPS {
+                if self.span_count == MAX_GROUPS {
                     self.stats.size_errors += 1;
                     self.drop_group();
                     return;
                 }
-                self.spans.push(span(start, &parsed));
+                self.spans[self.span_count] = span(start, &parsed);
+                self.span_count += 1;
                 // Keep the fields, drop the separator and checksum.
                 self.len = start + parsed.value_end;
             }
@@ -469,14 +526,14 @@ impl Decoder {
         on_frame(&Frame {
             mode,
             buf: &self.buf[..self.len],
-            spans: &self.spans,
+            spans: &self.spans[..self.span_count],
             dropped: self.frame_dropped,
         });
     }
 
     fn reset_frame(&mut self) {
         self.len = 0;
-        self.spans.clear();
+        self.span_count = 0;
         self.group_start = 0;
         self.group_overflow = false;
         self.frame_len = 0;
@@ -486,18 +543,21 @@ impl Decoder {
     }
 }
 
+/// A span to fill the tables with.
+const EMPTY_SPAN: GroupSpan = GroupSpan {
+    label: None,
+    start: 0,
+    label_len: 0,
+    horodate_len: 0,
+    value_start: 0,
+    value_len: 0,
+};
+
 /// The span of each known label's group at offset 0 of the frame buffer, built at compile time
 /// from its layout: the fast path copies one and adds the group's offset, rather than
 /// assembling it field by field. (Unused for labels without a layout.)
 static SPANS: [GroupSpan; Label::ALL.len()] = {
-    let mut spans = [GroupSpan {
-        label: None,
-        start: 0,
-        label_len: 0,
-        horodate_len: 0,
-        value_start: 0,
-        value_len: 0,
-    }; Label::ALL.len()];
+    let mut spans = [EMPTY_SPAN; Label::ALL.len()];
     let mut i = 0;
     while i < spans.len() {
         let layout = &LAYOUTS[i];

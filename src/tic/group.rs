@@ -8,7 +8,9 @@
 
 use super::Mode;
 use super::horodate;
-use super::label::{CODE_SETS, Charset, Horodated, Label, prefix_key};
+use super::label::{
+    CODE_SETS, Charset, FAST, FAST_LEN, FAST_TABLE, Fast, Horodated, Label, fast_slot,
+};
 
 /// Longest label accepted for an unknown label (known labels are at most 9 characters).
 pub const MAX_LABEL_LEN: usize = 16;
@@ -300,91 +302,102 @@ pub(crate) const WINDOW: usize = 32;
 /// [`parse`] does. For anything else (an error, an unknown label, a group that does not end in
 /// the window) it returns `None` and the caller runs [`parse`], which says what is wrong.
 ///
-/// Why a second parser: [`parse`] answers each question about the group (where it ends, where
-/// the separators are, are all value bytes digits, ...) with a loop whose exit depends on the
-/// data, and those exits were most of the decoder's branch mispredictions. Here the window is
-/// turned into a few bitmasks (bit `i` for byte `i`, with SIMD compares, see [`lanes`]); the
-/// first separator gives the label, and the label's precomputed [`Layout`] says where every
-/// separator and every digit must be, so the whole group is checked by comparing masks, with
-/// no search and no branch that depends on the bytes.
-///
-/// [`Layout`]: super::label::Layout
+/// The mode is that of the first separator; [`check_window`] does the work.
 #[inline(always)]
 pub(crate) fn parse_window(window: &[u8; WINDOW]) -> Option<(usize, ParsedGroup)> {
     let ht = lanes::eq_mask(window, b'\t');
     let sp = lanes::eq_mask(window, b' ');
-    let printable = lanes::range_mask(window, 0x20, 0x7E);
-    // The content ends at the first byte that is not text (a CR, checked below).
-    let n = (!(printable | ht)).trailing_zeros() as usize;
-    // The label ends at the first separator, which gives the mode. (If it is not the mode of
-    // the separator before the checksum, the layout checks below fail.)
+    // The first separator gives the mode. (If it is not the mode of the separator before the
+    // checksum, the template check fails.)
     let seps = sp | ht;
-    let first_sep = seps & seps.wrapping_neg();
-    let label_end = seps.trailing_zeros() as usize;
-    let mode = if ht & first_sep != 0 {
-        Mode::Standard
+    let fast = if ht & seps & seps.wrapping_neg() != 0 {
+        check_window::<true>(window)
     } else {
-        Mode::Historic
+        check_window::<false>(window)
+    }?;
+    Some((usize::from(fast.len), parsed(fast)))
+}
+
+/// What [`parse`] returns for a group [`check_window`] took as `fast`'s.
+pub(crate) fn parsed(fast: &Fast) -> ParsedGroup {
+    let label_end = usize::from(fast.label_len);
+    let spec = fast.label.spec();
+    let value_end = usize::from(fast.value_end);
+    ParsedGroup {
+        mode: spec.mode,
+        label: Some(fast.label),
+        label_end,
+        horodate: fast.horodated.then_some((label_end + 1, label_end + 14)),
+        value_start: value_end - usize::from(spec.width),
+        value_end,
+    }
+}
+
+/// The decoder's fast path: the valid group of a known label of standard mode (`STANDARD`) or
+/// historic mode at the start of a 32-byte window, ending at a CR in the window, as its
+/// label's [`Fast`] template. `None` for anything else, which [`parse`] then judges (see
+/// [`parse_window`]).
+///
+/// Why a second parser: [`parse`] answers each question about the group (where it ends, where
+/// the separators are, are all value bytes digits, ...) with a loop whose exit depends on the
+/// data, and those exits were most of the decoder's branch mispredictions; and most of what
+/// it finds out is known in advance once the label is. Here the first separator (one SIMD
+/// compare) gives the label, through a hash table with no comparison of names, and the
+/// label's template then checks every byte of the window at once (label, separators, value
+/// characters, CR), so the whole group is checked with no search and no branch that depends
+/// on the bytes. A name that is not the label its hash gives fails the template.
+#[inline(always)]
+pub(crate) fn check_window<const STANDARD: bool>(window: &[u8; WINDOW]) -> Option<&'static Fast> {
+    let sep = if STANDARD { b'\t' } else { b' ' };
+    let label_len = lanes::first_eq_in_16(window, sep);
+    let Some(head) = window.first_chunk::<8>() else {
+        unreachable!("the window is longer than 8 bytes")
     };
-    let mut head = [0u8; 16];
-    head.copy_from_slice(&window[..16]);
-    // A name of 15 bytes or more is no known label; its first 15 bytes are not either.
-    let label = Label::lookup_key(prefix_key(mode, &head, label_end))?;
-    let layout = label.layout();
-    // (Labels too long for the window have `len` 0; `n >= 3` is then implied, but cheap.)
-    if n != usize::from(layout.len) || n < 3 {
+    let slot = fast_slot(
+        STANDARD,
+        u64::from_le_bytes(*head),
+        label_len,
+        FAST_TABLE.multiplier,
+    );
+    let fast = &FAST[usize::from(FAST_TABLE.slots[slot]) & (FAST_LEN - 1)];
+    let n = usize::from(fast.len);
+    if n == 0 || !lanes::fits(window, &fast.lo, &fast.span) {
         return None;
     }
-    let digits = lanes::range_mask(window, b'0', b'9');
-    let hex = digits | lanes::range_mask(window, b'A', b'F');
-    let sum = lanes::prefix_sum(window, n - 2)
-        + match mode {
-            Mode::Historic => 0,
-            Mode::Standard => u32::from(b'\t'),
-        };
-    let content = (1 << n) - 1;
-    let all = |class: u32, bits: u32| class & bits == bits;
-    // `&`, not `&&`: one branch for all the checks.
-    let valid = (window[n] == super::control::CR)
-        & (ht & content == layout.ht)
-        & all(sp, layout.sp)
-        & all(digits, layout.digits)
-        & all(hex, layout.hex)
-        & all(printable, layout.printable)
-        & (checksum_of_sum(sum) == window[n - 1]);
-    if !valid {
+    // The checksum is in `0x20..=0x5F` (the template made sure) and adds up the bytes `sum`
+    // keeps. `n` is at least 4: a label, two separators and the checksum.
+    let sum = lanes::masked_sum(window, &fast.sum);
+    if checksum_of_sum(sum) != window[(n - 1) % WINDOW] {
         return None;
     }
-    let value_start = usize::from(layout.value_start);
-    let horodate = layout.horodated.then_some((label_end + 1, label_end + 14));
-    if let Some((start, end)) = horodate {
-        if !horodate::is_well_formed(&window[start..end]) {
+    if fast.hex != 0 && lanes::range_mask(window, b'9' + 1, b'A' - 1) & fast.hex != 0 {
+        return None;
+    }
+    if STANDARD && fast.horodated {
+        let start = usize::from(fast.label_len) + 1;
+        if !window
+            .get(start..start + 13)
+            .is_some_and(horodate::is_well_formed)
+        {
             return None;
         }
     }
-    if layout.codes != 0 {
+    if !STANDARD && fast.codes != 0 {
         // A coded value: compared with every accepted code, with no search. The four bytes
         // may run past the value; the masks ignore them.
+        let value_start = usize::from(fast.label_len) + 1;
         let value_word = window
             .get(value_start..value_start + 4)
             .and_then(|b| b.first_chunk())
             .map_or(0, |b| u32::from_le_bytes(*b));
-        let coded = CODE_SETS[usize::from(layout.codes)]
+        let coded = CODE_SETS[usize::from(fast.codes) & (CODE_SETS.len() - 1)]
             .iter()
             .fold(false, |ok, &(code, mask)| ok | (value_word & mask == code));
         if !coded {
             return None;
         }
     }
-    let parsed = ParsedGroup {
-        mode,
-        label: Some(label),
-        label_end,
-        horodate,
-        value_start,
-        value_end: n - 2,
-    };
-    Some((n, parsed))
+    Some(fast)
 }
 
 /// Per-byte class tests over a 32-byte window, as bitmasks: bit `i` of the result is the
@@ -396,10 +409,10 @@ mod lanes {
     use super::WINDOW;
 
     #[cfg(target_arch = "x86_64")]
-    pub(super) use sse2::{eq_mask, prefix_sum, range_mask};
+    pub(super) use sse2::{eq_mask, first_eq_in_16, fits, masked_sum, range_mask};
 
     #[cfg(not(target_arch = "x86_64"))]
-    pub(super) use portable::{eq_mask, prefix_sum, range_mask};
+    pub(super) use portable::{eq_mask, first_eq_in_16, fits, masked_sum, range_mask};
 
     /// The SSE2 version.
     ///
@@ -407,6 +420,7 @@ mod lanes {
     /// its intrinsics can always be executed on this target (they are `unsafe` to call only
     /// because they are `#[target_feature]` functions). The only memory accesses are the two
     /// unaligned 16-byte loads of [`halves`], at offsets 0 and 16 of a 32-byte array: in bounds.
+    /// (The templates' arrays are loaded through [`halves`] too.)
     ///
     /// [`halves`]: sse2::halves
     #[cfg(target_arch = "x86_64")]
@@ -414,8 +428,8 @@ mod lanes {
         use super::WINDOW;
         use std::arch::x86_64::{
             __m128i, _mm_add_epi64, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64,
-            _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_sad_epu8, _mm_set1_epi8,
-            _mm_setzero_si128, _mm_sub_epi8, _mm_unpackhi_epi64,
+            _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_sad_epu8,
+            _mm_set1_epi8, _mm_setzero_si128, _mm_sub_epi8, _mm_subs_epu8, _mm_unpackhi_epi64,
         };
 
         #[inline(always)]
@@ -466,26 +480,38 @@ mod lanes {
             })
         }
 
-        /// 32 bytes of ones then 32 of zeros: the 32 bytes from `WINDOW - n` keep the first `n`
-        /// lanes of a window (one load, cheaper than building the mask).
-        static PREFIX_MASKS: [u8; 2 * WINDOW] = {
-            let mut masks = [0; 2 * WINDOW];
-            let mut i = 0;
-            while i < WINDOW {
-                masks[i] = 0xFF;
-                i += 1;
-            }
-            masks
-        };
-
-        /// Sum of the first `n` bytes (`n` ≤ 32): the other lanes are zeroed, then `psadbw`
-        /// adds each 8-byte group.
+        /// Index of the first byte equal to `b` among the first 16, or 16.
         #[inline(always)]
-        pub fn prefix_sum(w: &[u8; WINDOW], n: usize) -> u32 {
-            let [lo, hi] = halves(w);
-            let Some(keep) = PREFIX_MASKS[WINDOW - n.min(WINDOW)..].first_chunk() else {
-                unreachable!("PREFIX_MASKS has WINDOW bytes from any index up to WINDOW")
+        pub fn first_eq_in_16(w: &[u8; WINDOW], b: u8) -> usize {
+            let [lo, _] = halves(w);
+            // SAFETY: see the module documentation.
+            let mask = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(lo, _mm_set1_epi8(b as i8))) };
+            // A movemask of 16 lanes: bit 16 is clear, so the result is at most 16.
+            (mask as u32 | 1 << 16).trailing_zeros() as usize
+        }
+
+        /// Every byte `w[i]` in `lo[i] ..= lo[i] + span[i]`: `w[i] - lo[i]` (wrapping) minus
+        /// `span[i]` with unsigned saturation is zero for all of them.
+        #[inline(always)]
+        pub fn fits(w: &[u8; WINDOW], lo: &[u8; WINDOW], span: &[u8; WINDOW]) -> bool {
+            let [a, b] = halves(w);
+            let [lo_a, lo_b] = halves(lo);
+            let [span_a, span_b] = halves(span);
+            // SAFETY: see the module documentation.
+            let zero = unsafe {
+                let over_a = _mm_subs_epu8(_mm_sub_epi8(a, lo_a), span_a);
+                let over_b = _mm_subs_epu8(_mm_sub_epi8(b, lo_b), span_b);
+                let over = _mm_or_si128(over_a, over_b);
+                _mm_movemask_epi8(_mm_cmpeq_epi8(over, _mm_setzero_si128()))
             };
+            zero == 0xFFFF
+        }
+
+        /// Sum of the bytes of `w` where `keep` is 0xFF (`keep` holds 0 or 0xFF): the others
+        /// are zeroed, then `psadbw` adds each 8-byte group.
+        #[inline(always)]
+        pub fn masked_sum(w: &[u8; WINDOW], keep: &[u8; WINDOW]) -> u32 {
+            let [lo, hi] = halves(w);
             let [keep_lo, keep_hi] = halves(keep);
             // SAFETY: see the module documentation.
             let sum = unsafe {
@@ -519,8 +545,16 @@ mod lanes {
             mask(w, |x| (lo..=hi).contains(&x))
         }
 
-        pub fn prefix_sum(w: &[u8; WINDOW], n: usize) -> u32 {
-            w[..n].iter().map(|&b| u32::from(b)).sum()
+        pub fn first_eq_in_16(w: &[u8; WINDOW], b: u8) -> usize {
+            w[..16].iter().position(|&x| x == b).unwrap_or(16)
+        }
+
+        pub fn fits(w: &[u8; WINDOW], lo: &[u8; WINDOW], span: &[u8; WINDOW]) -> bool {
+            (0..WINDOW).all(|i| w[i].wrapping_sub(lo[i]) <= span[i])
+        }
+
+        pub fn masked_sum(w: &[u8; WINDOW], keep: &[u8; WINDOW]) -> u32 {
+            w.iter().zip(keep).map(|(&b, &k)| u32::from(b & k)).sum()
         }
     }
 }
@@ -834,9 +868,41 @@ mod tests {
                     lanes::portable::range_mask(&w, lo, hi)
                 );
             }
-            for n in 0..=WINDOW {
-                assert_eq!(lanes::prefix_sum(&w, n), lanes::portable::prefix_sum(&w, n));
+            for b in [b'\t', b' ', w[rng.below(WINDOW)]] {
+                assert_eq!(
+                    lanes::first_eq_in_16(&w, b),
+                    lanes::portable::first_eq_in_16(&w, b)
+                );
             }
+            let keep: [u8; WINDOW] = std::array::from_fn(|_| *rng.pick(&[0, 0xFF]));
+            assert_eq!(
+                lanes::masked_sum(&w, &keep),
+                lanes::portable::masked_sum(&w, &keep)
+            );
+            let mut lo = [0u8; WINDOW];
+            let mut span = [0u8; WINDOW];
+            for i in 0..WINDOW {
+                // Ranges that hold the byte about half the time, some of them exact.
+                let any = rng.next() as u8;
+                span[i] = *rng.pick(&[0, 0, 1, 9, 0x5E, 0xFF, any]);
+                let d = if rng.below(2) == 0 {
+                    rng.below(usize::from(span[i]) + 1) as u8
+                } else {
+                    rng.next() as u8
+                };
+                lo[i] = w[i].wrapping_sub(d);
+            }
+            assert_eq!(
+                lanes::fits(&w, &lo, &span),
+                lanes::portable::fits(&w, &lo, &span)
+            );
+            // One byte out of its range is enough.
+            span = [0xFF; WINDOW];
+            assert!(lanes::fits(&w, &lo, &span));
+            let i = rng.below(WINDOW);
+            span[i] = 0;
+            lo[i] = w[i].wrapping_add(1);
+            assert!(!lanes::fits(&w, &lo, &span));
         }
     }
 

@@ -102,15 +102,10 @@ macro_rules! labels {
                 Label::lookup_key(name_key(mode, name))
             }
 
-            /// The layout of this label's group, for the decoder's fast path.
-            pub(crate) fn layout(self) -> &'static Layout {
-                &LAYOUTS[self as usize]
-            }
-
-            /// Finds a known label by its key ([`name_key`], or [`prefix_key`], which the
-            /// decoder uses to key a label straight from the bytes of a group).
+            /// Finds a known label by its key ([`name_key`]). (The decoder's fast path has a
+            /// table of its own, [`FAST_TABLE`].)
             #[inline]
-            pub(crate) fn lookup_key(key: u128) -> Option<Label> {
+            fn lookup_key(key: u128) -> Option<Label> {
                 let slot = usize::from(HASH_TABLE.slots[hash(key, HASH_TABLE.multiplier)]);
                 let label = *Label::ALL.get(slot)?;
                 (KEYS[slot] == key).then_some(label)
@@ -144,24 +139,6 @@ const fn tag(mode: Mode, len: usize) -> u8 {
         } else {
             0
         }
-}
-
-/// [`name_key`] of the first `len` bytes of `head` (`len` ≤ 15), without a loop: the 16 bytes
-/// read as one little-endian integer, the bytes past the name cleared with a mask.
-#[inline]
-pub(crate) fn prefix_key(mode: Mode, head: &[u8; 16], len: usize) -> u128 {
-    /// `NAME_MASKS[n]` keeps the low `n` bytes.
-    static NAME_MASKS: [u128; 16] = {
-        let mut masks = [0u128; 16];
-        let mut n = 1;
-        while n < 16 {
-            masks[n] = (1 << (8 * n)) - 1;
-            n += 1;
-        }
-        masks
-    };
-    let len = len.min(15);
-    (u128::from_le_bytes(*head) & NAME_MASKS[len]) | (u128::from(tag(mode, len)) << 120)
 }
 
 /// The hash table key of a known label.
@@ -241,19 +218,20 @@ pub(crate) struct Layout {
     pub ht: u32,
     /// Positions that hold SP (the separators of historic mode).
     pub sp: u32,
-    /// Positions that hold a decimal digit, an upper-case hexadecimal digit, a printable
-    /// character.
+    /// Positions that hold a decimal digit, an upper-case hexadecimal digit. (The other
+    /// value bytes are printable characters: the charset says so, or the horodate or code
+    /// check says more.)
     pub digits: u32,
     pub hex: u32,
-    pub printable: u32,
 }
 
 /// The values a coded label accepts, as `(code, mask)` pairs: a value is accepted when its
 /// first four bytes, read little-endian, give `code` once ANDed with `mask` for one of the
 /// pairs. Comparing against every pair with no early exit is branch-free, unlike a search
 /// through the list of codes. Set 0 (labels without codes) is not used; unused pairs match
-/// nothing.
-pub(crate) static CODE_SETS: [[(u32, u32); 11]; 5] = {
+/// nothing, and so do the sets that pad the table to a power of two (an index masked to it
+/// needs no bounds check).
+pub(crate) static CODE_SETS: [[(u32, u32); 11]; 8] = {
     const NONE: (u32, u32) = (u32::MAX, 0);
     /// A code of up to four bytes, compared on its own length.
     const fn code(text: &str) -> (u32, u32) {
@@ -286,6 +264,9 @@ pub(crate) static CODE_SETS: [[(u32, u32); 11]; 5] = {
         set(TOMORROW_CODES),
         set(SCHEDULE_CODES),
         tariff,
+        [NONE; 11],
+        [NONE; 11],
+        [NONE; 11],
     ]
 };
 
@@ -324,7 +305,6 @@ pub(crate) static LAYOUTS: [Layout; SPECS.len()] = {
         sp: 0,
         digits: 0,
         hex: 0,
-        printable: 0,
     };
     let mut layouts = [empty; SPECS.len()];
     let mut i = 0;
@@ -369,16 +349,182 @@ pub(crate) static LAYOUTS: [Layout; SPECS.len()] = {
                 } else {
                     0
                 },
-                printable: if matches!(spec.charset, Charset::Printable) {
-                    value
-                } else {
-                    0
-                },
             };
         }
         i += 1;
     }
     layouts
+};
+
+/// A known label's group as a per-byte template, for the decoder's fast path
+/// ([`super::group::check_window`]): byte `i` of a valid group's window (the content, its CR,
+/// then anything) lies in `lo[i] ..= lo[i] + span[i]`. Label bytes, separators and the CR are
+/// exact (span 0), values are digits, hexadecimal or printable by their charset, the checksum
+/// is in `0x20..=0x5F` and the bytes past the CR are free (span 0xFF). So one wrapping
+/// subtraction and one unsigned comparison per byte, over the whole window at once, check the
+/// label, the length, the mode and the shape; what remains is the checksum and, for a few
+/// labels, the horodate, the hexadecimal digits or the code.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(16))]
+pub(crate) struct Fast {
+    pub lo: [u8; 32],
+    pub span: [u8; 32],
+    /// 0xFF for the bytes the checksum adds up (method 1 or 2 by the mode), 0 for the others.
+    pub sum: [u8; 32],
+    /// Positions that must be hexadecimal digits: the template lets `0x30..=0x46` through,
+    /// and `0x3A..=0x40` must then be refused.
+    pub hex: u32,
+    /// Content length (the index of the CR); 0 for an entry that matches no group.
+    pub len: u8,
+    /// Where the value ends: the length of the group once its separator and checksum are
+    /// dropped.
+    pub value_end: u8,
+    pub label_len: u8,
+    pub horodated: bool,
+    /// As [`Layout::codes`].
+    pub codes: u8,
+    pub label: Label,
+}
+
+/// Entries of [`FAST`]: the known labels, then entries that match nothing (`len` 0), to a
+/// power of two so that an index masked to it needs no bounds check.
+pub(crate) const FAST_LEN: usize = 128;
+const _: () = assert!(SPECS.len() < FAST_LEN);
+
+/// The [`Fast`] template of every known label with a layout, indexed like `SPECS`.
+pub(crate) static FAST: [Fast; FAST_LEN] = {
+    let none = Fast {
+        lo: [0; 32],
+        span: [0; 32],
+        sum: [0; 32],
+        hex: 0,
+        len: 0,
+        value_end: 0,
+        label_len: 0,
+        horodated: false,
+        codes: 0,
+        label: Label::ALL[0],
+    };
+    let mut table = [none; FAST_LEN];
+    let mut i = 0;
+    while i < SPECS.len() {
+        let spec = &SPECS[i];
+        let layout = &LAYOUTS[i];
+        let len = layout.len as usize;
+        if len == 0 {
+            i += 1;
+            continue;
+        }
+        let mut f = none;
+        f.span = [0xFF; 32];
+        let name = spec.name.as_bytes();
+        let standard = matches!(spec.mode, Mode::Standard);
+        let sep = if standard { b'\t' } else { b' ' };
+        let mut p = 0;
+        while p < len {
+            let bit = 1u32 << p;
+            let (lo, span) = if p < name.len() {
+                (name[p], 0)
+            } else if (layout.ht | layout.sp) & bit != 0 {
+                (sep, 0)
+            } else if p == len - 1 {
+                (0x20, 0x3F)
+            } else if layout.digits & bit != 0 {
+                (b'0', 9)
+            } else if layout.hex & bit != 0 {
+                (b'0', b'F' - b'0')
+            } else {
+                // Printable values, coded values and horodates (checked further).
+                (0x20, 0x7E - 0x20)
+            };
+            f.lo[p] = lo;
+            f.span[p] = span;
+            p += 1;
+        }
+        f.lo[len] = b'\r';
+        f.span[len] = 0;
+        // Method 1 stops before the last separator, method 2 includes it.
+        let summed = if standard { len - 1 } else { len - 2 };
+        let mut p = 0;
+        while p < summed {
+            f.sum[p] = 0xFF;
+            p += 1;
+        }
+        f.hex = layout.hex;
+        f.len = len as u8;
+        f.value_end = (len - 2) as u8;
+        f.label_len = layout.label_len;
+        f.horodated = layout.horodated;
+        f.codes = layout.codes;
+        f.label = Label::ALL[i];
+        table[i] = f;
+        i += 1;
+    }
+    table
+};
+
+/// Slots of the fast path's label hash table (a power of two).
+const FAST_HASH_BITS: u32 = 12;
+
+/// The fast path's hash of a label: its first bytes (up to 8, read little-endian as `head`,
+/// the bytes past the label ignored), its length `len` and the mode. Not unique (a label of
+/// more than 8 bytes is known by its first 8), and it need not be: the template says whether
+/// the group is that label's. It only has to give every known label a slot of its own.
+#[inline(always)]
+pub(crate) const fn fast_slot(standard: bool, head: u64, len: usize, multiplier: u64) -> usize {
+    /// `KEEP[n]` keeps the low `n` bytes.
+    const KEEP: [u64; 9] = {
+        let mut keep = [u64::MAX; 9];
+        let mut n = 0;
+        while n < 8 {
+            keep[n] = (1 << (8 * n)) - 1;
+            n += 1;
+        }
+        keep
+    };
+    let tag = (len as u64 & 0x3F) | if standard { 0x40 } else { 0 };
+    let key = (head & KEEP[if len < 8 { len } else { 8 }]) ^ (tag << 56);
+    (key.wrapping_mul(multiplier) >> (64 - FAST_HASH_BITS)) as usize
+}
+
+/// The fast path's label table: slot ([`fast_slot`]) to index in [`FAST`] (an entry that
+/// matches nothing for empty slots). Built at compile time like [`HASH_TABLE`].
+pub(crate) struct FastTable {
+    pub multiplier: u64,
+    pub slots: [u8; 1 << FAST_HASH_BITS],
+}
+
+pub(crate) static FAST_TABLE: FastTable = {
+    let mut multiplier: u64 = 0x9E37_79B9_7F4A_7C15;
+    loop {
+        let mut slots = [(FAST_LEN - 1) as u8; 1 << FAST_HASH_BITS];
+        let mut ok = true;
+        let mut i = 0;
+        while i < SPECS.len() {
+            if LAYOUTS[i].len != 0 {
+                let spec = &SPECS[i];
+                let name = spec.name.as_bytes();
+                let mut head = [0u8; 8];
+                let mut j = 0;
+                while j < name.len() && j < 8 {
+                    head[j] = name[j];
+                    j += 1;
+                }
+                let standard = matches!(spec.mode, Mode::Standard);
+                let h = fast_slot(standard, u64::from_le_bytes(head), name.len(), multiplier);
+                if slots[h] != (FAST_LEN - 1) as u8 {
+                    ok = false;
+                    break;
+                }
+                slots[h] = i as u8;
+            }
+            i += 1;
+        }
+        if ok {
+            break FastTable { multiplier, slots };
+        }
+        multiplier = multiplier.wrapping_add(0x2545_F491_4F6C_DD1E) | 1;
+    }
 };
 
 /// Longest known label (`SMAXSN1-1`).
@@ -635,18 +781,6 @@ mod tests {
         assert_eq!(Label::lookup(Mode::Historic, b"PAPPP"), None);
         assert_eq!(Label::lookup(Mode::Standard, b"SMAXSN1-12"), None);
         assert_eq!(Label::lookup(Mode::Standard, b""), None);
-    }
-
-    #[test]
-    fn prefix_key_is_name_key() {
-        let window = *b"SMAXSN1-1\tE2404X";
-        for mode in [Mode::Historic, Mode::Standard] {
-            for len in 0..=15 {
-                let key = prefix_key(mode, &window, len);
-                assert_eq!(key, name_key(mode, &window[..len]), "{len}");
-            }
-            assert_eq!(prefix_key(mode, &window, 16), prefix_key(mode, &window, 15));
-        }
     }
 
     #[test]
