@@ -182,25 +182,30 @@ fn a_real_prometheus_scrapes_the_demo_exporter() {
     // regex (`=~`): with the four demo meters selected, every panel must return data except
     // those that only show trouble (an overload in the last minute, a meter down, a current
     // over the subscription).
-    let mut empty = Vec::new();
-    for (panel, expr) in dashboard_queries("demo|tri|linky|solar") {
-        let v = query(&prom, &expr).unwrap_or_else(|| panic!("{panel}: no answer for {expr}"));
-        assert_eq!(v["status"], "success", "{panel}: {expr}: {v}");
-        if v["data"]["result"].as_array().is_some_and(|r| r.is_empty()) {
-            empty.push(format!("{panel}: {expr}"));
-        }
-    }
     let only_on_trouble = [
         "changes(teleinfo_overload_events_total",
         "teleinfo_up{meter=~\"demo|tri|linky|solar\"} == 0",
         "teleinfo_adps_amperes{meter=~\"demo|tri|linky|solar\"} > 0",
     ];
-    let unexpected: Vec<_> = empty
-        .iter()
-        .filter(|q| !only_on_trouble.iter().any(|a| q.contains(a)))
-        .collect();
-    assert!(
-        unexpected.is_empty(),
-        "dashboard queries without data: {unexpected:#?}"
-    );
+    // Rates and increases need a few scrapes of every meter: retry, bounded.
+    let start = Instant::now();
+    loop {
+        let mut unexpected = Vec::new();
+        for (panel, expr) in dashboard_queries("demo|tri|linky|solar") {
+            let v = query(&prom, &expr).unwrap_or_else(|| panic!("{panel}: no answer for {expr}"));
+            assert_eq!(v["status"], "success", "{panel}: {expr}: {v}");
+            let empty = v["data"]["result"].as_array().is_some_and(|r| r.is_empty());
+            if empty && !only_on_trouble.iter().any(|a| expr.contains(a)) {
+                unexpected.push(format!("{panel}: {expr}"));
+            }
+        }
+        if unexpected.is_empty() {
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE * 2,
+            "dashboard queries without data: {unexpected:#?}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
