@@ -171,6 +171,92 @@ fn per_phase<'m>(
     })
 }
 
+/// The `meter` label's slot in a series table; [`tabled`] fills it in.
+const METER: (&str, &str) = ("meter", "");
+
+/// One series per table entry whose label the meter has: the entry's label set with the
+/// meter's name in its first slot, and the value (`count` for counters).
+fn tabled<'m, const N: usize>(
+    m: &'m Meter,
+    table: &'static [(Label, [(&'static str, &'static str); N])],
+    count: bool,
+) -> impl Iterator<Item = ([(&'static str, &'m str); N], V)> + 'm {
+    table.iter().filter_map(move |(label, set)| {
+        let v = m.number(*label)?;
+        let mut set: [(&'static str, &'m str); N] = *set;
+        set[0].1 = m.name();
+        Some((set, if count { V::Count(v) } else { int(v) }))
+    })
+}
+
+const DISTRIBUTOR_INDEXES: &[(Label, [(&str, &str); 2])] = &[
+    (Label::Easd01, [METER, ("period", "EASD01")]),
+    (Label::Easd02, [METER, ("period", "EASD02")]),
+    (Label::Easd03, [METER, ("period", "EASD03")]),
+    (Label::Easd04, [METER, ("period", "EASD04")]),
+];
+
+const REACTIVE: &[(Label, [(&str, &str); 2])] = &[
+    (Label::Erq1, [METER, ("quadrant", "1")]),
+    (Label::Erq2, [METER, ("quadrant", "2")]),
+    (Label::Erq3, [METER, ("quadrant", "3")]),
+    (Label::Erq4, [METER, ("quadrant", "4")]),
+];
+
+const MAX_PAPP: &[(Label, [(&str, &str); 2])] = &[
+    (Label::Smaxsn, [METER, ("day", "today")]),
+    (Label::SmaxsnYesterday, [METER, ("day", "yesterday")]),
+    (Label::Pmax, [METER, ("day", "yesterday")]),
+];
+
+const PHASE_MAX_PAPP: &[(Label, [(&str, &str); 3])] = &[
+    (Label::Smaxsn1, [METER, ("phase", "1"), ("day", "today")]),
+    (Label::Smaxsn2, [METER, ("phase", "2"), ("day", "today")]),
+    (Label::Smaxsn3, [METER, ("phase", "3"), ("day", "today")]),
+    (
+        Label::Smaxsn1Yesterday,
+        [METER, ("phase", "1"), ("day", "yesterday")],
+    ),
+    (
+        Label::Smaxsn2Yesterday,
+        [METER, ("phase", "2"), ("day", "yesterday")],
+    ),
+    (
+        Label::Smaxsn3Yesterday,
+        [METER, ("phase", "3"), ("day", "yesterday")],
+    ),
+];
+
+const MAX_INJECTED_PAPP: &[(Label, [(&str, &str); 2])] = &[
+    (Label::Smaxin, [METER, ("day", "today")]),
+    (Label::SmaxinYesterday, [METER, ("day", "yesterday")]),
+];
+
+const LOAD_CURVE: &[(Label, [(&str, &str); 3])] = &[
+    (
+        Label::Ccasn,
+        [METER, ("direction", "drawn"), ("point", "current")],
+    ),
+    (
+        Label::CcasnPrevious,
+        [METER, ("direction", "drawn"), ("point", "previous")],
+    ),
+    (
+        Label::Ccain,
+        [METER, ("direction", "injected"), ("point", "current")],
+    ),
+    (
+        Label::CcainPrevious,
+        [METER, ("direction", "injected"), ("point", "previous")],
+    ),
+];
+
+const AVERAGE_VOLTAGES: &[(Label, &str)] = &[
+    (Label::Umoy1, "1"),
+    (Label::Umoy2, "2"),
+    (Label::Umoy3, "3"),
+];
+
 /// A single-series value of one meter, multiplied by `scale` (kVA fields are exported in VA).
 fn one(m: &Meter, label: Label, scale: u64) -> Option<([(&'static str, &str); 1], V)> {
     m.number(label)
@@ -258,14 +344,9 @@ impl Collector for Snapshot {
             enc,
             "teleinfo_distributor_index_wh",
             "Energy index by distributor period (EASDnn), Wh.",
-            fresh.iter().flat_map(|m| {
-                [Label::Easd01, Label::Easd02, Label::Easd03, Label::Easd04]
-                    .into_iter()
-                    .filter_map(move |l| {
-                        m.number(l)
-                            .map(|v| ([("meter", m.name()), ("period", l.name())], V::Count(v)))
-                    })
-            }),
+            fresh
+                .iter()
+                .flat_map(|m| tabled(m, DISTRIBUTOR_INDEXES, true)),
         )?;
         family(
             enc,
@@ -289,19 +370,7 @@ impl Collector for Snapshot {
             enc,
             "teleinfo_reactive_energy_varh",
             "Total reactive energy by quadrant (ERQ1-4, producers), varh.",
-            fresh.iter().flat_map(|m| {
-                [
-                    (Label::Erq1, "1"),
-                    (Label::Erq2, "2"),
-                    (Label::Erq3, "3"),
-                    (Label::Erq4, "4"),
-                ]
-                .into_iter()
-                .filter_map(move |(l, q)| {
-                    m.number(l)
-                        .map(|v| ([("meter", m.name()), ("quadrant", q)], V::Count(v)))
-                })
-            }),
+            fresh.iter().flat_map(|m| tabled(m, REACTIVE, true)),
         )?;
         family(
             enc,
@@ -373,99 +442,33 @@ impl Collector for Snapshot {
             enc,
             "teleinfo_average_voltage_volts",
             "Mean voltage over 10 minutes per phase (UMOY1-3), V.",
-            fresh.iter().flat_map(|m| {
-                per_phase(
-                    m,
-                    &[
-                        (Label::Umoy1, "1"),
-                        (Label::Umoy2, "2"),
-                        (Label::Umoy3, "3"),
-                    ],
-                )
-            }),
+            fresh.iter().flat_map(|m| per_phase(m, AVERAGE_VOLTAGES)),
         )?;
         family(
             enc,
             "teleinfo_max_papp_va",
             "Maximum apparent power drawn today or yesterday (SMAXSN, SMAXSN-1, PMAX), VA.",
-            fresh.iter().flat_map(|m| {
-                [
-                    (Label::Smaxsn, "today"),
-                    (Label::SmaxsnYesterday, "yesterday"),
-                    (Label::Pmax, "yesterday"),
-                ]
-                .into_iter()
-                .filter_map(move |(l, day)| {
-                    m.number(l)
-                        .map(|v| ([("meter", m.name()), ("day", day)], int(v)))
-                })
-            }),
+            fresh.iter().flat_map(|m| tabled(m, MAX_PAPP, false)),
         )?;
         family(
             enc,
             "teleinfo_phase_max_papp_va",
             "Maximum apparent power drawn per phase today or yesterday (SMAXSNn, SMAXSNn-1), VA.",
-            fresh.iter().flat_map(|m| {
-                [
-                    (Label::Smaxsn1, "1", "today"),
-                    (Label::Smaxsn2, "2", "today"),
-                    (Label::Smaxsn3, "3", "today"),
-                    (Label::Smaxsn1Yesterday, "1", "yesterday"),
-                    (Label::Smaxsn2Yesterday, "2", "yesterday"),
-                    (Label::Smaxsn3Yesterday, "3", "yesterday"),
-                ]
-                .into_iter()
-                .filter_map(move |(l, phase, day)| {
-                    m.number(l).map(|v| {
-                        (
-                            [("meter", m.name()), ("phase", phase), ("day", day)],
-                            int(v),
-                        )
-                    })
-                })
-            }),
+            fresh.iter().flat_map(|m| tabled(m, PHASE_MAX_PAPP, false)),
         )?;
         family(
             enc,
             "teleinfo_max_injected_papp_va",
             "Maximum apparent power injected today or yesterday (SMAXIN, SMAXIN-1), VA.",
-            fresh.iter().flat_map(|m| {
-                [
-                    (Label::Smaxin, "today"),
-                    (Label::SmaxinYesterday, "yesterday"),
-                ]
-                .into_iter()
-                .filter_map(move |(l, day)| {
-                    m.number(l)
-                        .map(|v| ([("meter", m.name()), ("day", day)], int(v)))
-                })
-            }),
+            fresh
+                .iter()
+                .flat_map(|m| tabled(m, MAX_INJECTED_PAPP, false)),
         )?;
         family(
             enc,
             "teleinfo_load_curve_watts",
             "Active power of the last two load-curve points (CCASN, CCASN-1, CCAIN, CCAIN-1), W.",
-            fresh.iter().flat_map(|m| {
-                [
-                    (Label::Ccasn, "drawn", "current"),
-                    (Label::CcasnPrevious, "drawn", "previous"),
-                    (Label::Ccain, "injected", "current"),
-                    (Label::CcainPrevious, "injected", "previous"),
-                ]
-                .into_iter()
-                .filter_map(move |(l, direction, point)| {
-                    m.number(l).map(|v| {
-                        (
-                            [
-                                ("meter", m.name()),
-                                ("direction", direction),
-                                ("point", point),
-                            ],
-                            int(v),
-                        )
-                    })
-                })
-            }),
+            fresh.iter().flat_map(|m| tabled(m, LOAD_CURVE, false)),
         )?;
         family(
             enc,
