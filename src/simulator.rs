@@ -89,7 +89,6 @@ pub struct Simulator {
     day: i64,
     /// Load curve: running sum of active power over the current 30-minute period.
     curve: CurveAccumulator,
-    last_papp: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -138,7 +137,6 @@ impl Simulator {
             max_injected_yesterday: (0, 0),
             day: 0,
             curve: CurveAccumulator::default(),
-            last_papp: 0,
             rng,
         }
     }
@@ -273,7 +271,6 @@ impl Simulator {
             self.max_injected_today = (inj_va, unix);
         }
         self.curve.add(unix, drawn * cos_phi, injected, dt);
-        self.last_papp = papp;
         let overloaded = t < self.overload_until;
         let state = FrameState {
             unix,
@@ -590,11 +587,6 @@ impl Simulator {
             "00004001 06004002 22004001 NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE",
         );
         w.finish();
-    }
-
-    /// The apparent power of the last frame, VA.
-    pub fn last_papp(&self) -> u32 {
-        self.last_papp
     }
 }
 

@@ -126,13 +126,6 @@ pub fn write_frame(out: &mut Vec<u8>, frame: &OwnedFrame) -> Result<(), EncodeEr
     Ok(())
 }
 
-/// A frame as bytes.
-pub fn frame_bytes(frame: &OwnedFrame) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::new();
-    write_frame(&mut out, frame)?;
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
