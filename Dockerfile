@@ -12,7 +12,7 @@ RUN groupadd --system --gid 20001 teleinfo \
     && useradd --system --uid 20001 --gid teleinfo --groups dialout --no-create-home teleinfo
 COPY --from=build /src/target/release/teleinfo-exporter /usr/bin/teleinfo-exporter
 USER teleinfo
-EXPOSE 9798
+EXPOSE 11798
 HEALTHCHECK --interval=30s --timeout=3s CMD ["/usr/bin/teleinfo-exporter", "--version"]
 ENTRYPOINT ["/usr/bin/teleinfo-exporter"]
 # Override with the real meter, e.g.: --source house=/dev/ttyAMA0@1200

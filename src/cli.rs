@@ -126,7 +126,7 @@ pub struct ServeArgs {
         id = "web_listen_address",
         value_name = "[HOST]:PORT",
         env = "TELEINFO_LISTEN_ADDRESS",
-        default_value = ":9798",
+        default_value = ":11798",
         value_parser = listen_address
     )]
     pub listen: ListenAddresses,

@@ -464,18 +464,18 @@ mod tests {
         assert!("0".parse::<ReplaySpeed>().is_err());
         assert!("fast".parse::<ReplaySpeed>().is_err());
         assert_eq!(
-            parse_listen_address(":9798").unwrap(),
-            vec!["0.0.0.0:9798".parse().unwrap()]
+            parse_listen_address(":11798").unwrap(),
+            vec!["0.0.0.0:11798".parse().unwrap()]
         );
         assert_eq!(
             parse_listen_address("127.0.0.1:0").unwrap(),
             vec!["127.0.0.1:0".parse().unwrap()]
         );
         assert_eq!(
-            parse_listen_address("[::1]:9798").unwrap(),
-            vec!["[::1]:9798".parse().unwrap()]
+            parse_listen_address("[::1]:11798").unwrap(),
+            vec!["[::1]:11798".parse().unwrap()]
         );
-        assert!(parse_listen_address("9798").is_err());
+        assert!(parse_listen_address("11798").is_err());
         assert!(parse_listen_address(":http").is_err());
     }
 }

@@ -30,8 +30,8 @@ fn bad_values_exit_2_and_name_the_value() {
         (&["--source", "tcp://meter"], "meter"),
         (&["--source", "demo", "--stale-after", "soon"], "soon"),
         (
-            &["--source", "demo", "--web.listen-address", "9798"],
-            "9798",
+            &["--source", "demo", "--web.listen-address", "11798"],
+            "11798",
         ),
         (&["--source", "demo", "--replay-speed", "fast"], "fast"),
         (&["--source", "demo", "--log.level", "loud"], "loud"),
