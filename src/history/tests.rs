@@ -9,11 +9,11 @@ const T0: f64 = 1_705_312_800.0;
 /// 2024-01-16 00:00 in Paris.
 const MIDNIGHT: f64 = 1_705_359_600.0;
 
-fn hc_frame(hchc: u64, hchp: u64, ptec: &str, papp: u64) -> Vec<u8> {
+fn hc_frame(serial: &str, hchc: u64, hchp: u64, ptec: &str, papp: u64) -> Vec<u8> {
     let mut out = Vec::new();
     let mut w = FrameWriter::new(&mut out, Mode::Historic);
     for (label, value) in [
-        ("ADCO", "031762120162".to_owned()),
+        ("ADCO", serial.to_owned()),
         ("OPTARIF", "HC..".to_owned()),
         ("ISOUSC", "45".to_owned()),
         ("HCHC", format!("{hchc:09}")),
@@ -36,6 +36,8 @@ struct Rig {
     meter: Meter,
     history: History,
     decoder: Decoder,
+    /// The ADCO sent: a new one is a replaced meter.
+    serial: &'static str,
 }
 
 impl Rig {
@@ -46,6 +48,7 @@ impl Rig {
             meter,
             history: History::new(),
             decoder: Decoder::new(),
+            serial: "031762120162",
         }
     }
 
@@ -53,11 +56,12 @@ impl Rig {
         let (meter, history) = (&mut self.meter, &mut self.history);
         let at = Stamp { host: t, line: 0.0 };
         let mut frames = 0;
-        self.decoder.feed(&hc_frame(hchc, hchp, ptec, papp), |f| {
-            meter.apply(f, at);
-            history.record(meter, at);
-            frames += 1;
-        });
+        self.decoder
+            .feed(&hc_frame(self.serial, hchc, hchp, ptec, papp), |f| {
+                meter.apply(f, at);
+                history.record(meter, at);
+                frames += 1;
+            });
         assert_eq!(frames, 1);
     }
 
@@ -166,18 +170,20 @@ fn a_replaced_meter_gives_no_negative_energy() {
     let mut r = Rig::new();
     r.feed(T0, 1000, 5000, "HP..", 1000);
     r.feed(T0 + 2.0, 1000, 5010, "HP..", 1000);
-    // A new meter starts near zero: the filter rejects the decrease until three more clean
-    // frames continue from it, then takes it as the new baseline (the 4th frame, HCHP 103).
+    // A new meter (a new serial number) starts near zero: its low indexes are refused until
+    // the new serial has settled (three frames), then taken as the new baseline.
+    r.serial = "041862220999";
     for (i, hchp) in [100, 101, 102, 103].into_iter().enumerate() {
         r.feed(T0 + 4.0 + 2.0 * i as f64, 50, hchp, "HP..", 1000);
     }
     assert_eq!(r.meter.number(Label::Hchp), Some(103));
-    assert_eq!(r.history.today(T0 + 12.0).unwrap().drawn_wh, 10);
-    // Growth on the new meter counts again.
+    // 10 Wh on the old meter, then 1 Wh on the new one (102 -> 103): the drop is not energy.
+    assert_eq!(r.history.today(T0 + 12.0).unwrap().drawn_wh, 11);
+    // Growth on the new meter counts.
     r.feed(T0 + 14.0, 50, 110, "HP..", 1000);
     let t = r.history.today(T0 + 14.0).unwrap();
-    assert_eq!(t.drawn_wh, 17);
-    assert_eq!(r.hchp_today(T0 + 14.0), 17);
+    assert_eq!(t.drawn_wh, 18);
+    assert_eq!(r.hchp_today(T0 + 14.0), 18);
     assert!(r.meter.health().implausible > 0);
 }
 

@@ -170,11 +170,11 @@ pub struct Meter {
     overload_events: u64,
     /// A mode different from `mode` seen in consecutive clean frames.
     pending_mode: Option<(Mode, u8)>,
-    /// Historic mode: the total energy drawn (sum of the indexes), filtered.
+    /// Historic mode: the total energy drawn, the sum of the indexes (see
+    /// [`Meter::update_historic_total`]).
     historic_total: Option<u64>,
-    historic_total_filter: EnergyFilter,
-    /// An index was rebased by the frame being applied.
-    index_rebased: bool,
+    /// The accepted value of each of [`HISTORIC_INDEXES`] when the total was last updated.
+    historic_indexes_seen: [Option<u64>; HISTORIC_INDEXES.len()],
 }
 
 impl Meter {
@@ -197,8 +197,7 @@ impl Meter {
             overload_events: 0,
             pending_mode: None,
             historic_total: None,
-            historic_total_filter: EnergyFilter::default(),
-            index_rebased: false,
+            historic_indexes_seen: [None; HISTORIC_INDEXES.len()],
         }
     }
 
@@ -435,9 +434,8 @@ impl Meter {
             }
         }
         if mode == Mode::Historic && !short {
-            self.update_historic_total(clean, at);
+            self.update_historic_total(clean);
         }
-        self.index_rebased = false;
         let overload = match mode {
             Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
                 .iter()
@@ -452,34 +450,51 @@ impl Meter {
         self.revision += 1;
     }
 
-    /// The historic total is the sum of the option's indexes. Each index is filtered, but the
-    /// set of indexes can change (a contract changed from Base to HC, or noise that passed
-    /// every check), which would move the sum back or far ahead: so the sum goes through a
-    /// plausibility filter of its own, like any energy counter.
-    fn update_historic_total(&mut self, clean: bool, at: Stamp) {
-        let Some(sum) = HISTORIC_INDEXES
-            .iter()
-            .filter_map(|&l| self.number(l))
-            .reduce(|a, b| a.saturating_add(b))
-        else {
-            return;
-        };
-        if self.index_rebased {
-            // An index of this frame was rebased: the total restarts with it, without a
-            // second wait (the reset is already counted).
-            self.historic_total_filter.rebase(sum, at);
-            self.historic_total = Some(sum);
-            return;
-        }
-        let max_power = self.max_power_va();
-        match self.historic_total_filter.offer(sum, at, clean, max_power) {
-            Verdict::Accepted => self.historic_total = Some(sum),
-            Verdict::Rebased => {
-                self.historic_total = Some(sum);
-                self.health.rebases += 1;
+    /// The historic total is the sum of the option's indexes, continued across changes of
+    /// the set of indexes: it starts as the sum in the first clean frame, then grows by the
+    /// growth of each index since the last frame. Each index is filtered and never goes
+    /// back, so neither does the total; an index that appears later (the contract changed
+    /// from Base to HC, or noise that passed every check) adds only what it grows from
+    /// then on, and one that leaves adds nothing. A plain sum would drop when the set
+    /// changes and count the new indexes again as energy.
+    fn update_historic_total(&mut self, clean: bool) {
+        let now = HISTORIC_INDEXES.map(|l| self.energy_value(l));
+        match self.historic_total {
+            None if clean && now.iter().any(Option::is_some) => {
+                self.historic_total = Some(now.iter().flatten().sum());
             }
-            Verdict::Rejected => self.health.implausible += 1,
+            None => return,
+            Some(total) => {
+                let growth: u64 = now
+                    .iter()
+                    .zip(&self.historic_indexes_seen)
+                    .filter_map(|(now, seen)| now.zip(*seen))
+                    .map(|(now, seen)| now.saturating_sub(seen))
+                    .sum();
+                self.historic_total = Some(total.saturating_add(growth));
+            }
         }
+        self.historic_indexes_seen = now;
+    }
+
+    /// The last accepted value of an energy index (kept while the label is absent).
+    fn energy_value(&self, label: Label) -> Option<u64> {
+        energy_slot(label).and_then(|i| self.energy[i].value())
+    }
+
+    /// The settled serial number changed: another meter (a replaced one, or the adapter
+    /// moved). Its indexes are not a continuation of the old ones, so every energy counter
+    /// starts afresh from them: a counter reset that Prometheus sees, counted in
+    /// [`Health::rebases`].
+    fn replaced(&mut self) {
+        tracing::info!(meter = %self.name, serial = self.serial.get().unwrap_or(""),
+            "new serial number: another meter; its energy counters start afresh");
+        for filter in &mut self.energy {
+            filter.reset();
+        }
+        self.historic_total = None;
+        self.historic_indexes_seen = [None; HISTORIC_INDEXES.len()];
+        self.health.rebases += 1;
     }
 
     /// Stores one valid group. `Err` when its value does not parse as its label's type.
@@ -513,10 +528,7 @@ impl Meter {
                 if let Some(i) = energy_slot(label) {
                     match self.energy[i].offer(n, at, clean, max_power) {
                         Verdict::Accepted => {}
-                        Verdict::Rebased => {
-                            self.health.rebases += 1;
-                            self.index_rebased = true;
-                        }
+                        Verdict::Rebased => self.health.rebases += 1,
                         Verdict::Rejected => {
                             self.health.implausible += 1;
                             return Ok(()); // keep the last accepted value
@@ -530,10 +542,14 @@ impl Meter {
             }
         };
         match label {
-            Adco | Adsc => self.serial.observe(ShortText::new(value)),
-            Optarif => self.tariff_option.observe(ShortText::new(value)),
-            Ngtf => self.tariff_name.observe(ShortText::new(value.trim())),
-            Ltarf => self.period_name.observe(ShortText::new(value.trim())),
+            Adco | Adsc => {
+                if self.serial.observe(ShortText::new(value)) {
+                    self.replaced();
+                }
+            }
+            Optarif => _ = self.tariff_option.observe(ShortText::new(value)),
+            Ngtf => _ = self.tariff_name.observe(ShortText::new(value.trim())),
+            Ltarf => _ = self.period_name.observe(ShortText::new(value.trim())),
             Iinst1 | Iinst2 | Iinst3 | Imax1 | Imax2 | Imax3 | Ppot | Adir1 | Adir2 | Adir3
             | Irms2 | Irms3 | Urms2 | Urms3 | Sinsts1 | Sinsts2 | Sinsts3 => {
                 self.three_phase = true

@@ -3,9 +3,15 @@
 //! An index that passed its checksum and width checks can still be wrong (two corrupted digits
 //! whose sums cancel), and a wrong energy index ruins every dashboard that computes
 //! consumption from it. So a new value is accepted only if it does not decrease and grows no
-//! faster than the cut-off power allows over the elapsed time, with a margin. A jump that
-//! persists — the meter was replaced, or the exporter was away a long time — becomes the new
-//! baseline once [`CONFIRMATIONS`] consecutive clean frames continue plausibly from it.
+//! faster than the cut-off power allows over the elapsed time, with a margin. A jump ahead
+//! that persists — the exporter or the line was away a long time — becomes the new baseline
+//! once [`CONFIRMATIONS`] consecutive clean frames continue plausibly from it.
+//!
+//! A decrease never becomes the baseline here, however long it persists: the index of a
+//! meter never goes down, so a lower value is noise or a capture replayed in a loop, and
+//! taking it would make Prometheus see a counter reset and count the whole index again as
+//! new energy. The one real decrease, a replaced meter, comes with a new serial number: the
+//! meter then starts its filters afresh ([`EnergyFilter::reset`], docs/metrics.md).
 
 /// When a value was read: host wall clock and line time.
 ///
@@ -77,6 +83,11 @@ impl EnergyFilter {
             self.candidate = None;
             return Verdict::Accepted;
         }
+        if value < baseline.0 {
+            // Never a candidate: see the module documentation.
+            self.candidate = None;
+            return Verdict::Rejected;
+        }
         if clean {
             self.candidate = match self.candidate {
                 Some((c, c_at, n)) if plausible((c, c_at), (value, at), max_power_va) => {
@@ -93,11 +104,9 @@ impl EnergyFilter {
         Verdict::Rejected
     }
 
-    /// Takes `value` as the new baseline without judging it: for a counter derived from
-    /// others, when one of those was just rebased (the reset is already declared).
-    pub fn rebase(&mut self, value: u64, at: Stamp) {
-        self.baseline = Some((value, at));
-        self.candidate = None;
+    /// Forgets everything: the next value is taken as it is (a new meter).
+    pub fn reset(&mut self) {
+        *self = EnergyFilter::default();
     }
 
     /// The last accepted value.
@@ -139,17 +148,34 @@ mod tests {
     }
 
     #[test]
-    fn a_persisting_jump_becomes_the_baseline_after_three_clean_frames() {
+    fn a_persisting_jump_ahead_becomes_the_baseline_after_three_clean_frames() {
         let mut f = EnergyFilter::default();
         f.offer(5_000_000, at(0.0), true, P);
-        // Meter replaced: a new index near zero.
-        assert_eq!(f.offer(120, at(2.0), true, P), Verdict::Rejected);
-        assert_eq!(f.offer(121, at(4.0), true, P), Verdict::Rejected);
-        assert_eq!(f.offer(121, at(6.0), false, P), Verdict::Rejected); // not clean: no vote
-        assert_eq!(f.offer(122, at(8.0), true, P), Verdict::Rejected);
-        assert_eq!(f.offer(123, at(10.0), true, P), Verdict::Rebased);
-        assert_eq!(f.value(), Some(123));
-        assert_eq!(f.offer(124, at(12.0), true, P), Verdict::Accepted);
+        // The line was away for a long time: 2 MWh more, then plausible growth from there.
+        assert_eq!(f.offer(7_000_120, at(2.0), true, P), Verdict::Rejected);
+        assert_eq!(f.offer(7_000_121, at(4.0), true, P), Verdict::Rejected);
+        assert_eq!(f.offer(7_000_121, at(6.0), false, P), Verdict::Rejected); // not clean: no vote
+        assert_eq!(f.offer(7_000_122, at(8.0), true, P), Verdict::Rejected);
+        assert_eq!(f.offer(7_000_123, at(10.0), true, P), Verdict::Rebased);
+        assert_eq!(f.value(), Some(7_000_123));
+        assert_eq!(f.offer(7_000_124, at(12.0), true, P), Verdict::Accepted);
+    }
+
+    #[test]
+    fn a_persisting_decrease_never_becomes_the_baseline() {
+        // A capture replayed in a loop: the index goes back to the capture's first value and
+        // grows plausibly from there. Taking it would fabricate a counter reset.
+        let mut f = EnergyFilter::default();
+        f.offer(52_000_000, at(0.0), true, P);
+        for i in 1..100u64 {
+            let v = f.offer(51_990_000 + i, at(i as f64 * 2.0), true, P);
+            assert_eq!(v, Verdict::Rejected);
+        }
+        assert_eq!(f.value(), Some(52_000_000));
+        // A new meter is told by its serial number, and starts afresh.
+        f.reset();
+        assert_eq!(f.offer(120, at(300.0), true, P), Verdict::Accepted);
+        assert_eq!(f.value(), Some(120));
     }
 
     #[test]

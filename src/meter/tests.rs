@@ -319,11 +319,110 @@ fn the_historic_total_never_goes_back_when_the_set_of_indexes_changes() {
         Some(6_000_000),
         "but the total does not drop"
     );
-    assert_eq!(f.meter.health().implausible, 1);
-    // If the new set persists, the total restarts from it: a declared reset.
+    // The new set persists: the total goes on from where it was, growing with BASE.
+    for _ in 0..5 {
+        f.feed(&frame(Mode::Historic, &base));
+    }
+    let grown = [("OPTARIF", "BASE"), ("BASE", "005000010"), ("PTEC", "TH..")];
+    f.feed(&frame(Mode::Historic, &grown));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(6_000_010));
+    assert_eq!(f.meter.health().rebases, 0, "no counter reset");
+}
+
+#[test]
+fn a_contract_change_continues_the_total_instead_of_counting_new_indexes_again() {
+    // Base to HC: BASE stops, HCHC and HCHP start near zero. A plain sum would fall from
+    // 5 MWh to 200 Wh, a counter reset for Prometheus.
+    let mut f = Fixture::new();
+    let base = [("OPTARIF", "BASE"), ("BASE", "005000000"), ("PTEC", "TH..")];
     f.feed(&frame(Mode::Historic, &base));
-    f.feed(&frame(Mode::Historic, &base));
-    f.feed(&frame(Mode::Historic, &base));
+    let hc = |hchc, hchp| {
+        vec![
+            ("OPTARIF", "HC.."),
+            ("HCHC", hchc),
+            ("HCHP", hchp),
+            ("PTEC", "HC.."),
+        ]
+    };
+    f.feed(&frame(Mode::Historic, &hc("000000100", "000000100")));
     assert_eq!(f.meter.energy_drawn_wh(), Some(5_000_000));
-    assert_eq!(f.meter.health().rebases, 1);
+    f.feed(&frame(Mode::Historic, &hc("000000115", "000000110")));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(5_000_025));
+}
+
+/// Feeds `times` copies of the frames (each frame 2 s after the last) and returns the total
+/// drawn after each frame.
+fn totals_over_loops(f: &mut Fixture, frames: &[Vec<u8>], times: usize) -> Vec<u64> {
+    let mut totals = Vec::new();
+    for _ in 0..times {
+        for bytes in frames {
+            f.feed(bytes);
+            totals.extend(f.meter.energy_drawn_wh());
+        }
+    }
+    totals
+}
+
+#[test]
+fn a_capture_replayed_in_a_loop_fabricates_no_energy() {
+    // Twenty frames of a house drawing 10 Wh a frame, replayed three times: each loop
+    // starts 200 Wh below where the last one ended. The counters must never go back (a
+    // reset for Prometheus, which would count the whole index again) and must not grow by
+    // more than the capture holds.
+    let frames: Vec<Vec<u8>> = (0..20u64)
+        .map(|i| {
+            let hchc = format!("{:09}", 1_234_567 + 10 * i);
+            frame(
+                Mode::Historic,
+                &[
+                    ("ADCO", "031762120162"),
+                    ("OPTARIF", "HC.."),
+                    ("HCHC", hchc.as_str()),
+                    ("HCHP", "007654321"),
+                    ("PTEC", "HC.."),
+                ],
+            )
+        })
+        .collect();
+    let mut f = Fixture::new();
+    let totals = totals_over_loops(&mut f, &frames, 3);
+    assert!(totals.windows(2).all(|w| w[1] >= w[0]), "{totals:?}");
+    assert_eq!(totals.last(), Some(&(8_888_888 + 190)));
+    assert_eq!(f.meter.number(Label::Hchc), Some(1_234_567 + 190));
+    assert_eq!(f.meter.health().rebases, 0);
+    assert!(
+        f.meter.health().implausible >= 38,
+        "each replayed decrease is counted"
+    );
+}
+
+#[test]
+fn a_new_serial_number_is_a_new_meter_whose_counters_start_afresh() {
+    let old = [
+        ("ADCO", "031762120162"),
+        ("OPTARIF", "BASE"),
+        ("BASE", "052000000"),
+        ("PTEC", "TH.."),
+    ];
+    let new = |base| {
+        vec![
+            ("ADCO", "041862220999"),
+            ("OPTARIF", "BASE"),
+            ("BASE", base),
+            ("PTEC", "TH.."),
+        ]
+    };
+    let mut f = Fixture::new();
+    f.feed(&frame(Mode::Historic, &old));
+    // Until the new serial settles, its low index is a decrease and is refused.
+    f.feed(&frame(Mode::Historic, &new("000000012")));
+    f.feed(&frame(Mode::Historic, &new("000000012")));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(52_000_000));
+    f.feed(&frame(Mode::Historic, &new("000000013")));
+    assert_eq!(f.meter.serial(), Some("041862220999"));
+    assert_eq!(f.meter.number(Label::Base), Some(13));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(13));
+    assert_eq!(f.meter.health().rebases, 1, "a declared reset");
+    f.feed(&frame(Mode::Historic, &new("000000020")));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(20));
 }

@@ -54,8 +54,9 @@ pub struct Settled {
 }
 
 impl Settled {
-    /// Records one observation from a frame.
-    pub fn observe(&mut self, value: ShortText) {
+    /// Records one observation from a frame. True when it replaced a settled value by
+    /// another one (not for the first value).
+    pub fn observe(&mut self, value: ShortText) -> bool {
         match self.current {
             None => self.current = Some(value),
             Some(current) if current == value => self.candidate = None,
@@ -67,11 +68,12 @@ impl Settled {
                 if seen >= SETTLE_FRAMES {
                     self.current = Some(value);
                     self.candidate = None;
-                } else {
-                    self.candidate = Some((value, seen));
+                    return true;
                 }
+                self.candidate = Some((value, seen));
             }
         }
+        false
     }
 
     /// The settled value, if any was seen.
