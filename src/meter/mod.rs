@@ -542,11 +542,7 @@ impl Meter {
             }
         };
         match label {
-            Adco | Adsc => {
-                if self.serial.observe(ShortText::new(value)) {
-                    self.replaced();
-                }
-            }
+            Adco | Adsc if self.serial.observe(ShortText::new(value)) => self.replaced(),
             Optarif => _ = self.tariff_option.observe(ShortText::new(value)),
             Ngtf => _ = self.tariff_name.observe(ShortText::new(value.trim())),
             Ltarf => _ = self.period_name.observe(ShortText::new(value.trim())),
