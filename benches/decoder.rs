@@ -60,7 +60,7 @@ fn noisy(mut bytes: Vec<u8>, one_in: u64) -> Vec<u8> {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        if x % one_in == 0 {
+        if x.is_multiple_of(one_in) {
             *b = (x >> 32) as u8;
         }
     }

@@ -154,11 +154,11 @@ fn main() {
                 continue;
             };
             let Ok(v) = v.parse::<f64>() else { continue };
-            if let Some(prev) = last.insert(series.to_owned(), v) {
-                if v < prev {
-                    decreases += 1;
-                    eprintln!("DECREASE: {series} {prev} -> {v}");
-                }
+            if let Some(prev) = last.insert(series.to_owned(), v)
+                && v < prev
+            {
+                decreases += 1;
+                eprintln!("DECREASE: {series} {prev} -> {v}");
             }
         }
         if Instant::now() >= next_sample {

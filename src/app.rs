@@ -58,11 +58,12 @@ pub async fn run_with(
     // One bounded history per meter, allocated now at its full size.
     let histories: Vec<_> = config.sources.iter().map(|_| History::shared()).collect();
     for ((source, meter), history) in config.sources.iter().zip(&meters).zip(&histories) {
-        tokio::spawn(source::run(
-            source.clone(),
-            meter.clone(),
-            history.clone(),
-            options,
+        let (source, meter, history) = (source.clone(), meter.clone(), history.clone());
+        let task_meter = meter.clone();
+        tokio::spawn(source::supervisor::supervise(
+            source.name.clone(),
+            meter,
+            move || source::run(source.clone(), task_meter.clone(), history.clone(), options),
         ));
     }
     let state = Arc::new(AppState::new(

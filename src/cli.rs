@@ -79,11 +79,34 @@ impl LogLevel {
     }
 }
 
+/// Longest duration any option takes: a day. Past that no option makes sense, and the bound
+/// keeps every deadline computed from an option far from overflowing.
+const LONGEST: Duration = Duration::from_secs(86_400);
+
 fn duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s)
         .map_err(|e| format!("{e} (write durations like 30s, 2m, 500ms)"))?;
     if d.is_zero() {
         return Err("must be more than zero".to_owned());
+    }
+    if d > LONGEST {
+        return Err("must be at most 1 day".to_owned());
+    }
+    Ok(d)
+}
+
+/// Shortest `--stale-after`: a historic frame takes up to about 2 s at 1200 Bd, and the meter
+/// must survive one frame lost to noise without `teleinfo_up` flapping to 0.
+pub const SHORTEST_STALE_AFTER: Duration = Duration::from_secs(5);
+
+fn stale_after(s: &str) -> Result<Duration, String> {
+    let d = duration(s)?;
+    if d < SHORTEST_STALE_AFTER {
+        return Err(format!(
+            "must be at least {}s: a historic frame takes up to 2 s, and one frame lost to \
+             noise must not turn teleinfo_up to 0",
+            SHORTEST_STALE_AFTER.as_secs()
+        ));
     }
     Ok(d)
 }
@@ -132,9 +155,9 @@ pub struct ServeArgs {
     pub listen: ListenAddresses,
 
     /// A meter whose last valid frame is older than this is reported down
-    /// (teleinfo_up 0) and its values leave /metrics.
+    /// (teleinfo_up 0) and its values leave /metrics. At least 5s.
     #[arg(long = "stale-after", value_name = "DURATION", env = "TELEINFO_STALE_AFTER",
-          default_value = "30s", value_parser = duration)]
+          default_value = "30s", value_parser = stale_after)]
     pub stale_after: Duration,
 
     /// A source that sends no byte for this long is considered lost and re-opened.
@@ -227,6 +250,23 @@ mod tests {
             cli.serve.listen.0,
             vec!["127.0.0.1:9999".parse::<SocketAddr>().unwrap()]
         );
+    }
+
+    #[test]
+    fn durations_are_bounded() {
+        let parse = |flag: &str, v: &str| {
+            Cli::try_parse_from(["t", "--source", "demo", flag, v]).map(|c| c.serve)
+        };
+        assert!(parse("--stale-after", "4s").is_err(), "below the floor");
+        assert_eq!(
+            parse("--stale-after", "5s").unwrap().stale_after,
+            SHORTEST_STALE_AFTER
+        );
+        for flag in ["--stale-after", "--source.timeout", "--web.header-timeout"] {
+            assert!(parse(flag, "2days").is_err(), "{flag} over a day");
+            assert!(parse(flag, "0s").is_err(), "{flag} zero");
+        }
+        assert!(parse("--replay-speed", "1e-300").is_err());
     }
 
     #[test]

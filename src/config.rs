@@ -119,8 +119,14 @@ pub enum ConfigError {
     BadDemoOption(String),
     #[error("meter name {0:?} must be 1-64 characters among letters, digits, '.', '_' and '-'")]
     BadName(String),
-    #[error("replay speed {0:?} is not a positive number or \"max\"")]
+    #[error(
+        "replay speed {0:?} is not a number from {min} to {max} or \"max\" (the pace of a capture as a multiple of its line rate)",
+        min = ReplaySpeed::MIN,
+        max = ReplaySpeed::MAX
+    )]
     BadReplaySpeed(String),
+    #[error("{0:?} is a regular file, not a serial device: to replay a capture, write file:{0}")]
+    FileAsDevice(String),
     #[error("two sources are named {0:?}; give each one a name with NAME=SPEC")]
     DuplicateName(String),
     #[error("no source given: use --source (e.g. --source /dev/ttyAMA0 or --source demo)")]
@@ -165,6 +171,9 @@ impl FromStr for SourceSpec {
         if s == "demo" || s.starts_with("demo:") || s.starts_with("demo?") {
             return parse_demo(s).map(SourceSpec::Demo);
         }
+        if is_regular_file(s) {
+            return Err(ConfigError::FileAsDevice(s.to_owned()));
+        }
         if s.starts_with('/') {
             let (path, baud) = match s.rsplit_once('@') {
                 Some((path, speed)) => {
@@ -184,6 +193,15 @@ impl FromStr for SourceSpec {
         }
         Err(ConfigError::UnknownSource(s.to_owned()))
     }
+}
+
+/// A capture given where a device is expected (with or without a speed suffix): opening it
+/// as a serial port would fail forever with "Not a typewriter".
+fn is_regular_file(s: &str) -> bool {
+    let path = s.rsplit_once('@').map_or(s, |(path, _)| path);
+    [s, path]
+        .iter()
+        .any(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()))
 }
 
 fn parse_demo(s: &str) -> Result<DemoSpec, ConfigError> {
@@ -299,6 +317,14 @@ impl FromStr for SourceConfig {
     }
 }
 
+impl ReplaySpeed {
+    /// Slowest factor: a hundred times slower than the meter, to watch frames one by one.
+    pub const MIN: f64 = 0.01;
+    /// Fastest factor: a day of a historic capture in under ten seconds; beyond, use `max`.
+    /// The bounds keep every pacing deadline a representable duration.
+    pub const MAX: f64 = 10_000.0;
+}
+
 impl FromStr for ReplaySpeed {
     type Err = ConfigError;
 
@@ -307,7 +333,7 @@ impl FromStr for ReplaySpeed {
             return Ok(ReplaySpeed::Max);
         }
         match s.parse::<f64>() {
-            Ok(f) if f.is_finite() && f > 0.0 => Ok(ReplaySpeed::Factor(f)),
+            Ok(f) if (Self::MIN..=Self::MAX).contains(&f) => Ok(ReplaySpeed::Factor(f)),
             _ => Err(ConfigError::BadReplaySpeed(s.to_owned())),
         }
     }
@@ -440,6 +466,32 @@ mod tests {
     }
 
     #[test]
+    fn a_regular_file_given_as_a_device_is_refused_with_the_file_hint() {
+        let capture = tempfile::NamedTempFile::new().unwrap();
+        let path = capture.path().to_str().unwrap().to_owned();
+        for given in [path.clone(), format!("{path}@1200"), format!("home={path}")] {
+            assert_eq!(
+                src(&given),
+                Err(ConfigError::FileAsDevice(
+                    given.trim_start_matches("home=").to_owned()
+                )),
+                "{given}"
+            );
+        }
+        let message = ConfigError::FileAsDevice(path.clone()).to_string();
+        assert!(message.contains(&format!("file:{path}")), "{message}");
+        // A relative path to a file (here, in the crate's directory) gets the same answer.
+        let local = tempfile::NamedTempFile::new_in(".").unwrap();
+        let relative = local.path().file_name().unwrap().to_str().unwrap();
+        assert_eq!(
+            src(relative),
+            Err(ConfigError::FileAsDevice(relative.into()))
+        );
+        // A device that is not there yet (a dongle plugged in later) is still accepted.
+        assert!(src("/dev/ttyTELEINFO-later").is_ok());
+    }
+
+    #[test]
     fn names_and_mistakes() {
         assert_eq!(
             src("ttyAMA0"),
@@ -461,8 +513,15 @@ mod tests {
     fn replay_speed_and_listen_address() {
         assert_eq!("max".parse(), Ok(ReplaySpeed::Max));
         assert_eq!("2.5".parse(), Ok(ReplaySpeed::Factor(2.5)));
-        assert!("0".parse::<ReplaySpeed>().is_err());
-        assert!("fast".parse::<ReplaySpeed>().is_err());
+        for bad in ["0", "fast", "1e-300", "-1", "NaN", "inf", "1e6", "0.001"] {
+            assert_eq!(
+                bad.parse::<ReplaySpeed>(),
+                Err(ConfigError::BadReplaySpeed(bad.into())),
+                "{bad}"
+            );
+        }
+        assert_eq!("0.01".parse(), Ok(ReplaySpeed::Factor(0.01)));
+        assert_eq!("10000".parse(), Ok(ReplaySpeed::Factor(10_000.0)));
         assert_eq!(
             parse_listen_address(":11798").unwrap(),
             vec!["0.0.0.0:11798".parse().unwrap()]

@@ -244,10 +244,10 @@ impl History {
                 }
             }
         }
-        if let Some((label, name)) = meter.active_period() {
-            if let Some(i) = PERIOD_LABELS.iter().position(|&l| l == label) {
-                self.period_names[i] = Some(ShortText::new(name.trim()));
-            }
+        if let Some((label, name)) = meter.active_period()
+            && let Some(i) = PERIOD_LABELS.iter().position(|&l| l == label)
+        {
+            self.period_names[i] = Some(ShortText::new(name.trim()));
         }
         self.last_record = Some(now);
     }

@@ -79,10 +79,11 @@ impl AppState {
             .iter()
             .fold(0u64, |sum, m| sum.wrapping_add(lock(m).revision()));
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = &cache[slot] {
-            if c.revisions == revisions && now <= c.valid_until {
-                return c.body.clone();
-            }
+        if let Some(c) = &cache[slot]
+            && c.revisions == revisions
+            && now <= c.valid_until
+        {
+            return c.body.clone();
         }
         let snapshot = self.snapshot();
         let revisions = snapshot

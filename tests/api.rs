@@ -347,7 +347,7 @@ fn a_missing_device_is_waiting_and_a_stale_replay_is_down_with_its_last_values()
         "--replay-speed",
         "max",
         "--stale-after",
-        "1s",
+        "5s",
     ]);
     let v = wait_api(&e, "the replay to go stale", |v| {
         meter(v, "home")["state"] == "down"

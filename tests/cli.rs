@@ -34,6 +34,10 @@ fn bad_values_exit_2_and_name_the_value() {
             "11798",
         ),
         (&["--source", "demo", "--replay-speed", "fast"], "fast"),
+        (&["--source", "demo", "--replay-speed", "1e-300"], "1e-300"),
+        (&["--source", "demo", "--replay-speed", "1e300"], "1e300"),
+        (&["--source", "demo", "--stale-after", "1s"], "at least 5s"),
+        (&["--source", "demo", "--source.timeout", "1000y"], "1000y"),
         (&["--source", "demo", "--log.level", "loud"], "loud"),
         (
             &["--source", "a=demo", "--source", "a=demo:standard"],
@@ -46,6 +50,21 @@ fn bad_values_exit_2_and_name_the_value() {
         assert!(
             stderr(&o).contains(named),
             "{args:?} should name {named}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_capture_given_as_a_device_is_refused_with_the_file_hint() {
+    let capture = data("synthetic/historic_mono_hc.tic");
+    let capture = capture.to_str().unwrap();
+    for given in [capture.to_owned(), format!("home={capture}@1200")] {
+        let o = run(&["--source", &given]);
+        assert_eq!(o.status.code(), Some(2), "{given}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("file:{capture}")),
+            "{given}: {}",
             stderr(&o)
         );
     }

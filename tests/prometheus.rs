@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::exporter::{DEADLINE, Exporter, tool_available};
+use common::exporter::{DEADLINE, Exporter, require_tool};
 
 struct Prometheus {
     child: Child,
@@ -84,14 +84,13 @@ fn query(prom: &Prometheus, expr: &str) -> Option<serde_json::Value> {
 fn wait_for_series(prom: &Prometheus, expr: &str) -> serde_json::Value {
     let start = Instant::now();
     loop {
-        if let Some(v) = query(prom, expr) {
-            if v["status"] == "success"
-                && v["data"]["result"]
-                    .as_array()
-                    .is_some_and(|r| !r.is_empty())
-            {
-                return v;
-            }
+        if let Some(v) = query(prom, expr)
+            && v["status"] == "success"
+            && v["data"]["result"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+        {
+            return v;
         }
         assert!(start.elapsed() < DEADLINE * 2, "no series for {expr}");
         std::thread::sleep(Duration::from_millis(250));
@@ -111,10 +110,10 @@ fn dashboard_queries(meter: &str) -> Vec<(String, String)> {
                     .and_then(|t| t.as_str())
                     .unwrap_or(title)
                     .to_owned();
-                if let Some(expr) = map.get("expr").and_then(|e| e.as_str()) {
-                    if !expr.is_empty() {
-                        out.push((title.clone(), expr.to_owned()));
-                    }
+                if let Some(expr) = map.get("expr").and_then(|e| e.as_str())
+                    && !expr.is_empty()
+                {
+                    out.push((title.clone(), expr.to_owned()));
                 }
                 for (k, child) in map {
                     if k != "templating" {
@@ -141,10 +140,12 @@ fn dashboard_queries(meter: &str) -> Vec<(String, String)> {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_prometheus),
+    ignore = "needs Debian's prometheus (apt-get install prometheus, then touch build.rs)"
+)]
 fn a_real_prometheus_scrapes_the_demo_exporter() {
-    if !tool_available("prometheus", "prometheus") {
-        return;
-    }
+    require_tool("prometheus", "prometheus");
     let exporter = Exporter::start_up(&[
         "demo=demo",
         "tri=demo:historic-tri",

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::exporter::{Exporter, tool_available};
+use common::exporter::{Exporter, require_tool};
 
 fn demo() -> Exporter {
     Exporter::start_up(&["demo=demo", "tri=demo:standard-tri"])
@@ -78,10 +78,12 @@ fn promtool_report(exposition: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(has_promtool),
+    ignore = "needs promtool (apt-get install prometheus, then touch build.rs)"
+)]
 fn promtool_finds_no_problem_in_either_format() {
-    if !tool_available("promtool", "prometheus") {
-        return;
-    }
+    require_tool("promtool", "prometheus");
     let e = Exporter::start_up(&[
         "demo=demo",
         "tri=demo:historic-tri",

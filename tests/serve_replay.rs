@@ -101,7 +101,7 @@ fn a_finished_replay_goes_stale() {
         "--replay-speed",
         "max",
         "--stale-after",
-        "1s",
+        "5s",
     ]);
     exporter.wait_for("the frame", |m| {
         m.contains("teleinfo_papp_va{meter=\"home\"} 1520")

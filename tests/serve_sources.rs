@@ -125,3 +125,81 @@ fn tcp_peer_closing_is_a_lost_source_that_comes_back() {
         "{m}"
     );
 }
+
+/// Polls the exporter's log until it contains `needle` (bounded by [`DEADLINE`]).
+fn wait_for_log(exporter: &Exporter, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let log = exporter.log();
+        if log.contains(needle) {
+            return log;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "no {needle:?} in the log:\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_silent_meter_behind_a_present_adapter_is_down_at_the_source_timeout() {
+    // The meter-side wires are pulled: the adapter (here the pty) stays, so the port
+    // re-opens at once. The meter must be down from the loss on, not only after
+    // --stale-after (60 s here), and the log must say when the port is back and at what
+    // speed the frames came again.
+    let (master, slave) = serialport::TTYPort::pair().expect("pty pair");
+    let device = slave.name().expect("slave name");
+    let second_writer = master.try_clone_native().expect("clone the pty master");
+    let frames = read("synthetic/historic_mono_hc.tic");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = keep_writing(master, frames.clone(), stop.clone());
+    let exporter = Exporter::start(&[
+        "--source",
+        &format!("tic={device}"),
+        "--source.timeout",
+        "2s",
+        "--stale-after",
+        "60s",
+    ]);
+    exporter.wait_for("the meter up", |m| {
+        m.contains("teleinfo_up{meter=\"tic\"} 1")
+    });
+    wait_for_log(&exporter, "speed detected: 1200 Bd (historic mode)");
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    wait_for_log(&exporter, "source lost: no byte for 2s");
+    wait_for_log(&exporter, "source re-opened");
+    let m = exporter.metrics();
+    assert!(
+        m.contains("teleinfo_up{meter=\"tic\"} 0"),
+        "re-opened without a new frame, yet up:\n{m}"
+    );
+    assert!(!m.contains("teleinfo_papp_va{meter=\"tic\"}"), "{m}");
+
+    // The meter talks again.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = keep_writing(second_writer, frames, stop.clone());
+    exporter.wait_for("the meter up again", |m| {
+        m.contains("teleinfo_up{meter=\"tic\"} 1")
+    });
+    // The speed is logged after the re-open too.
+    let start = Instant::now();
+    while exporter.log().matches("speed detected: 1200 Bd").count() < 2 {
+        assert!(start.elapsed() < DEADLINE, "{}", exporter.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    drop(slave);
+}
+
+#[test]
+fn debug_logs_say_why_groups_are_rejected() {
+    // What deploy/systemd/teleinfo-exporter.default promises for --log.level debug (the
+    // test harness always runs the exporter at debug level).
+    let exporter = Exporter::start(&["--source", "noisy=demo:standard?noise=0.02"]);
+    let log = wait_for_log(&exporter, "rejected since the start:");
+    assert!(log.contains("groups with a bad checksum"), "{log}");
+}

@@ -128,6 +128,9 @@ pub enum Slot {
 pub struct Health {
     /// The source is open (device present, TCP connected, replay running).
     pub open: bool,
+    /// Host Unix time the source was last opened; frames older than this do not make the
+    /// meter up.
+    pub opened_at: Option<f64>,
     /// Re-opens after the source was lost.
     pub reconnects: u64,
     /// The decoder's counters (bytes, frames, errors) since the exporter started.
@@ -288,13 +291,27 @@ impl Meter {
         self.overload_events
     }
 
-    /// True while the source is open and a frame arrived within `stale_after` seconds.
+    /// The source was opened at host time `now`.
+    pub fn source_opened(&mut self, now: f64) {
+        let health = self.health_mut();
+        health.open = true;
+        health.opened_at = Some(now);
+    }
+
+    /// The source was lost (or ended): the meter is down at once, whatever `stale_after`.
+    pub fn source_closed(&mut self) {
+        self.health_mut().open = false;
+    }
+
+    /// True while the source is open and a frame arrived within `stale_after` seconds, since
+    /// the source was last opened: a lost source is down at once, and a re-opened one (the
+    /// adapter stayed, the meter went silent) is up again only with a new frame.
     pub fn is_up(&self, now: f64, stale_after: f64) -> bool {
+        let opened_at = self.health.opened_at;
         self.health.open
-            && self
-                .health
-                .last_frame
-                .is_some_and(|t| now - t <= stale_after)
+            && self.health.last_frame.is_some_and(|t| {
+                now - t <= stale_after && opened_at.is_none_or(|opened| t >= opened)
+            })
     }
 
     /// The status register, in standard mode.

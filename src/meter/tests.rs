@@ -285,6 +285,23 @@ fn freshness() {
 }
 
 #[test]
+fn a_lost_source_is_down_at_once_and_up_again_only_with_a_new_frame() {
+    // The meter-side wires are pulled: the adapter stays, so the port re-opens at once, but
+    // the frame from before the loss must not make the meter up again.
+    let mut f = Fixture::new();
+    f.meter.source_opened(1000.0);
+    f.feed(&frame(Mode::Historic, MONO_HC)); // at t = 1002
+    assert!(f.meter.is_up(1003.0, 30.0));
+    f.meter.source_closed();
+    assert!(!f.meter.is_up(1012.0, 30.0), "lost: down at once");
+    f.meter.source_opened(1013.0);
+    assert!(!f.meter.is_up(1014.0, 30.0), "re-opened, no new frame yet");
+    f.t = 1013.0;
+    f.feed(&frame(Mode::Historic, MONO_HC)); // at t = 1015
+    assert!(f.meter.is_up(1016.0, 30.0));
+}
+
+#[test]
 fn tariff_name_settles_before_it_changes() {
     let mut f = Fixture::new();
     let g = |ltarf| [("SINSTS", "00432"), ("LTARF", ltarf), ("NTARF", "01")];

@@ -8,6 +8,7 @@
 pub mod demo;
 pub mod replay;
 pub mod serial;
+pub mod supervisor;
 pub mod tcp;
 
 use std::io;
@@ -143,8 +144,13 @@ pub async fn run(
     let mut line = LineClock::default();
     let mut backoff = Backoff::new();
     let mut serial_state = serial::Detection::default();
+    // Every attempt after the first failure counts as a re-open (docs/metrics.md).
     let mut lost = false;
+    // A failure or a loss happened since the last successful open: the next open is
+    // logged as a re-open.
+    let mut announce_reopen = false;
     let mut cooked_warned = false;
+    let mut rejections = RejectionLog::default();
     loop {
         if lost {
             lock(&meter).health_mut().reconnects += 1;
@@ -161,14 +167,25 @@ pub async fn run(
             Err(e) => {
                 warn!(meter = %config.name, source = %config.spec, "cannot open: {e}; retrying");
                 lost = true;
+                announce_reopen = true;
                 tokio::time::sleep(backoff.next_delay()).await;
                 continue;
             }
         };
-        if !lost || opened.probation.is_none() {
-            info!(meter = %config.name, source = %config.spec, "source opened");
+        let speed = match (opened.baud, opened.probation) {
+            (Some(baud), Some(_)) => format!(" (trying {baud} Bd)"),
+            (Some(baud), None) => format!(" at {baud} Bd"),
+            (None, _) => String::new(),
+        };
+        if std::mem::take(&mut announce_reopen) {
+            info!(meter = %config.name, source = %config.spec, "source re-opened{speed}");
+        } else if !lost {
+            info!(meter = %config.name, source = %config.spec, "source opened{speed}");
+        } else {
+            // The other speed of a detection, not after a loss.
+            debug!(meter = %config.name, source = %config.spec, "source opened{speed}");
         }
-        lock(&meter).health_mut().open = true;
+        lock(&meter).source_opened(unix_now());
         let frames_before = decoder.stats().frames;
         let ended = pump(
             opened,
@@ -176,7 +193,7 @@ pub async fn run(
             (&meter, &history),
             &mut line,
             options.read_timeout,
-            &mut cooked_warned,
+            (&mut cooked_warned, &mut rejections),
             &config,
         )
         .await;
@@ -186,7 +203,7 @@ pub async fn run(
             let mut m = lock(&meter);
             m.record_decoder(decoder.stats(), decoder.looks_like_cooked_tty());
             if !matches!(ended, Ended::EndOfReplay) {
-                m.health_mut().open = false;
+                m.source_closed();
             }
         }
         match ended {
@@ -204,11 +221,13 @@ pub async fn run(
                 continue;
             }
             Ended::Lost(reason) => {
-                warn!(meter = %config.name, source = %config.spec, "source lost: {reason}; re-opening");
+                warn!(meter = %config.name, source = %config.spec,
+                    "source lost: {reason}; teleinfo_up is 0 until a frame arrives again; re-opening");
                 if got_frames {
                     backoff.reset();
                 }
                 lost = true;
+                announce_reopen = true;
                 let delay = backoff.next_delay();
                 debug!(meter = %config.name, "next attempt in {delay:?}");
                 tokio::time::sleep(delay).await;
@@ -237,7 +256,7 @@ async fn pump(
     (meter, history): (&SharedMeter, &SharedHistory),
     line: &mut LineClock,
     read_timeout: Duration,
-    cooked_warned: &mut bool,
+    (cooked_warned, rejections): (&mut bool, &mut RejectionLog),
     config: &SourceConfig,
 ) -> Ended {
     // A live line delivers at most ~1 kB/s: 4 KiB per source keeps 1000 sources small. Only
@@ -255,6 +274,9 @@ async fn pump(
     let bytes_at_start = decoder.stats().bytes;
     let mut last_publish = tokio::time::Instant::now();
     let mut warned_garbage = false;
+    // A detected speed is logged with the mode of the first complete frame at that speed.
+    let mut announce_speed = false;
+    let frames_at_start = decoder.stats().frames;
     loop {
         // Replays read small chunks so that pacing is smooth.
         let chunk = match opened.pace {
@@ -293,8 +315,7 @@ async fn pump(
         if let Some(factor) = opened.pace {
             let baud = *pace_baud.get_or_insert(baud);
             paced_bytes += n as u64;
-            let due = paced_bytes as f64 * 10.0 / (f64::from(baud) * factor);
-            tokio::time::sleep_until(started + Duration::from_secs_f64(due)).await;
+            tokio::time::sleep_until(replay::due(started, paced_bytes, baud, factor)).await;
         }
         line.add(n, baud);
         let stamp = Stamp {
@@ -318,7 +339,15 @@ async fn pump(
             m.record_decoder(stats, cooked);
             last_publish = tokio::time::Instant::now();
         }
+        let mode = m.mode();
         drop(m);
+        rejections.note(&stats, config);
+        if announce_speed && stats.frames > frames_at_start {
+            announce_speed = false;
+            let speed = opened.baud.unwrap_or_default();
+            let mode = mode.map_or_else(String::new, |m| format!(" ({m} mode)"));
+            info!(meter = %config.name, source = %config.spec, "speed detected: {speed} Bd{mode}");
+        }
         if cooked && !*cooked_warned {
             *cooked_warned = true;
             warn!(meter = %config.name, source = %config.spec,
@@ -328,6 +357,7 @@ async fn pump(
         if let Some(limit) = opened.probation {
             if decoder.stats().groups > groups_at_start {
                 opened.probation = None; // the guessed speed is right
+                announce_speed = true;
             } else if started.elapsed() >= limit {
                 return Ended::WrongSpeed { bytes: true };
             }
@@ -347,6 +377,47 @@ async fn pump(
 
 /// How long bytes may flow without a valid group before the log says so.
 const GARBAGE_WARNING: Duration = Duration::from_secs(30);
+
+/// Shortest time between two debug lines about rejected groups: a noisy line rejects
+/// several groups a second, and the log must stay readable.
+const REJECTION_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Logs at debug level, at most every [`REJECTION_LOG_EVERY`], how many groups and frames
+/// were rejected since the last line, and why: what a user chasing a wiring problem runs
+/// `--log.level debug` for.
+#[derive(Debug, Default)]
+struct RejectionLog {
+    logged: crate::tic::DecoderStats,
+    at: Option<tokio::time::Instant>,
+}
+
+impl RejectionLog {
+    fn note(&mut self, now: &crate::tic::DecoderStats, config: &SourceConfig) {
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        if self.at.is_some_and(|at| at.elapsed() < REJECTION_LOG_EVERY) {
+            return;
+        }
+        let d = |now: u64, then: u64| now.saturating_sub(then);
+        let checksum = d(now.checksum_errors, self.logged.checksum_errors);
+        let format = d(now.format_errors, self.logged.format_errors);
+        let size = d(now.size_errors, self.logged.size_errors);
+        let interrupted = d(now.interrupted, self.logged.interrupted);
+        if checksum + format + size + interrupted == 0 {
+            return;
+        }
+        let since = match self.at {
+            Some(at) => format!("in the last {}s", at.elapsed().as_secs()),
+            None => "since the start".to_owned(),
+        };
+        debug!(meter = %config.name, source = %config.spec,
+            "rejected {since}: {checksum} groups with a bad checksum, {format} with a bad \
+             label, width or charset, {size} too long; {interrupted} frames interrupted");
+        self.logged = *now;
+        self.at = Some(tokio::time::Instant::now());
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -238,10 +238,10 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if i == 0 || x % 3 == 0 {
+                if i == 0 || x.is_multiple_of(3) {
                     *c = alphabet[(x >> 40) as usize % alphabet.len()];
                 }
-                if x % 97 == 0 {
+                if x.is_multiple_of(97) {
                     *c = (x >> 32) as u8;
                 }
             }
