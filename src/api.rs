@@ -173,13 +173,37 @@ pub struct HistoryJson {
     pub energy_per_hour: EnergySeries,
 }
 
-/// Whether a query string asks to leave the history out (`history=false` or `history=0`):
-/// the page polls often and only needs the charts now and then.
-pub fn wants_history(query: Option<&str>) -> bool {
-    !query
-        .unwrap_or("")
-        .split('&')
-        .any(|kv| matches!(kv.split_once('='), Some(("history", "false" | "0" | "no"))))
+/// The answer to a query string `/api/v1/meters` does not accept.
+pub const BAD_QUERY: &str =
+    "bad query: history must be given at most once, as history=true or history=false\n";
+
+/// Whether the history is wanted, from the query string of `/api/v1/meters`.
+///
+/// Only `history=true` and `history=false` are accepted (once): any other value, a bare
+/// `history` or a repeated one is an error rather than a guess, because a client that wrote
+/// `history=False` or `history=off` and silently got the full history back would never learn
+/// that its polls are twenty times heavier than it meant. Other parameters are ignored (a
+/// cache buster such as `_=1733580002` must not break a poll), as the README says.
+pub fn wants_history(query: Option<&str>) -> Result<bool, &'static str> {
+    let mut wanted = None;
+    for pair in query.unwrap_or("").split('&') {
+        let (key, value) = match pair.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (pair, None),
+        };
+        if key != "history" {
+            continue;
+        }
+        let v = match value {
+            Some("true") => true,
+            Some("false") => false,
+            _ => return Err(BAD_QUERY),
+        };
+        if wanted.replace(v).is_some() {
+            return Err(BAD_QUERY);
+        }
+    }
+    Ok(wanted.unwrap_or(true))
 }
 
 /// Builds the response from a scrape snapshot and each meter's history.
@@ -371,11 +395,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn history_is_left_out_only_when_asked() {
-        assert!(wants_history(None));
-        assert!(wants_history(Some("")));
-        assert!(wants_history(Some("history=true")));
-        assert!(!wants_history(Some("history=false")));
-        assert!(!wants_history(Some("x=1&history=0")));
+    fn history_is_left_out_only_when_asked_with_a_documented_value() {
+        assert_eq!(wants_history(None), Ok(true));
+        assert_eq!(wants_history(Some("")), Ok(true));
+        assert_eq!(wants_history(Some("history=true")), Ok(true));
+        assert_eq!(wants_history(Some("history=false")), Ok(false));
+        assert_eq!(wants_history(Some("x=1&&history=false&y")), Ok(false));
+        for bad in [
+            "history=0",
+            "history=no",
+            "history=False",
+            "history=",
+            "history",
+            "history=false&history=false",
+        ] {
+            assert_eq!(wants_history(Some(bad)), Err(BAD_QUERY), "{bad}");
+        }
     }
 }

@@ -421,3 +421,47 @@ fn only_get_and_head_and_the_page_assets() {
         assert_eq!(status, 200);
     }
 }
+
+#[test]
+fn history_accepts_only_true_and_false_and_other_values_are_refused() {
+    let e = Exporter::start(&["--source", "demo"]);
+    // The documented values, and unknown parameters (cache busters), which are ignored.
+    for (query, with_history) in [
+        ("", true),
+        ("?history=true", true),
+        ("?history=false", false),
+        ("?_=1733580002&history=false", false),
+        ("?x=1", true),
+    ] {
+        let v = api(&e, query);
+        for m in v["meters"].as_array().unwrap() {
+            assert_eq!(m["history"].is_object(), with_history, "{query}: {m:#}");
+        }
+    }
+    // Anything else is refused, not silently read as "true".
+    for query in [
+        "?history=False",
+        "?history=off",
+        "?history=0",
+        "?history=1",
+        "?history=",
+        "?history",
+        "?history=true&history=false",
+    ] {
+        for method in ["GET", "HEAD"] {
+            let (status, headers, body) =
+                e.request_with(method, &format!("/api/v1/meters{query}"), &[]);
+            assert_eq!(status, 400, "{method} {query}: {body}");
+            assert!(
+                headers.contains(&("content-type".into(), "text/plain; charset=utf-8".into())),
+                "{query}: {headers:?}"
+            );
+            if method == "GET" {
+                assert!(
+                    body.contains("history") && body.contains("true") && body.contains("false"),
+                    "{query}: {body}"
+                );
+            }
+        }
+    }
+}
