@@ -61,8 +61,11 @@ pub struct MeterJson {
     pub reference_power_va: Option<u64>,
     /// PCOUP × 1000 (standard mode).
     pub cutoff_power_va: Option<u64>,
-    /// ISOUSC (historic mode).
+    /// ISOUSC (historic mode), per phase on a three-phase meter.
     pub subscribed_current_amperes: Option<u64>,
+    /// The subscription in VA whatever the mode ([`Meter::subscribed_power_va`]), so that
+    /// the page shows "% of the subscription" without knowing the meter's rule.
+    pub subscribed_power_va: Option<u64>,
     pub phases: Vec<PhaseJson>,
     pub overload: bool,
     pub overload_events: u64,
@@ -96,8 +99,13 @@ pub struct PhaseJson {
     pub voltage_volts: Option<u64>,
     /// SINSTSn (three-phase standard mode).
     pub apparent_power_va: Option<u64>,
-    /// ADPS / ADIRn, 0 when not overloaded (historic mode).
+    /// ADPS / ADIRn: the phase current, sent while it is above the subscription; 0 when
+    /// not overloaded (historic mode).
     pub overload_current_amperes: Option<u64>,
+    /// That current minus the subscribed current ([`Meter::overload_excess_amperes`]);
+    /// `null` when the phase is not overloaded or the subscription is not known. The page
+    /// displays it as it is: ADPS is not the excess, and the page must not guess which.
+    pub overload_excess_amperes: Option<u64>,
     /// PPOT (three-phase historic mode).
     pub absent: Option<bool>,
 }
@@ -287,15 +295,17 @@ fn meter_json(
     let phases = (1..=phases)
         .map(|n: u8| {
             let name = PHASE_NAMES[usize::from(n - 1)];
+            let overload_label = overload_labels
+                .iter()
+                .find(|(_, p)| *p == name)
+                .map(|&(l, _)| l);
             PhaseJson {
                 phase: n,
                 current_amperes: first_of(m, CURRENTS, name),
                 voltage_volts: first_of(m, VOLTAGES, name),
                 apparent_power_va: first_of(m, PHASE_POWERS, name),
-                overload_current_amperes: overload_labels
-                    .iter()
-                    .find(|(_, p)| *p == name)
-                    .map(|&(l, _)| m.number(l).unwrap_or(0)),
+                overload_current_amperes: overload_label.map(|l| m.number(l).unwrap_or(0)),
+                overload_excess_amperes: overload_label.and_then(|l| m.overload_excess_amperes(l)),
                 absent: presence.map(|p| p.absent(n)),
             }
         })
@@ -360,6 +370,7 @@ fn meter_json(
         reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
         cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
         subscribed_current_amperes: m.number(Label::Isousc),
+        subscribed_power_va: m.subscribed_power_va(),
         phases,
         overload: m.overload(),
         overload_events: m.overload_events(),

@@ -134,7 +134,8 @@ pub(crate) const PHASE_POWERS: &[(Label, &str)] = &[
     (Label::Sinsts3, "3"),
 ];
 
-/// Labels of the current over the subscription per phase (historic mode; absent = 0).
+/// Labels of the overload current per phase (historic mode; absent = 0): ADPS / ADIRn carry
+/// the phase current while it is above the subscription, not the excess over it.
 pub(crate) fn overload_currents(m: &Meter) -> &'static [(Label, &'static str)] {
     match (m.mode(), m.three_phase()) {
         (Some(Mode::Historic), false) => &[(Label::Adps, "1")],
@@ -527,7 +528,7 @@ impl Collector for Snapshot {
         family(
             enc,
             "teleinfo_adps_amperes",
-            "Current over the subscription (ADPS, ADIR1-3); 0 when the meter is not overloaded, A.",
+            "Phase current sent while above the subscription (ADPS, ADIR1-3; the current, not the excess); 0 when not overloaded, A.",
             fresh.iter().flat_map(|m| {
                 overload_currents(m).iter().map(move |&(l, phase)| {
                     (

@@ -6,9 +6,10 @@ mod common;
 
 use std::time::Instant;
 
-use common::data;
 use common::exporter::{DEADLINE, Exporter};
+use common::{data, read};
 use serde_json::Value;
+use teleinfo_exporter::tic::{FrameWriter, Mode};
 
 /// Fields every meter entry has, `null` or not (README, "Live page and JSON API").
 const METER_FIELDS: &[&str] = &[
@@ -26,6 +27,7 @@ const METER_FIELDS: &[&str] = &[
     "reference_power_va",
     "cutoff_power_va",
     "subscribed_current_amperes",
+    "subscribed_power_va",
     "phases",
     "overload",
     "overload_events",
@@ -49,6 +51,7 @@ const PHASE_FIELDS: &[&str] = &[
     "voltage_volts",
     "apparent_power_va",
     "overload_current_amperes",
+    "overload_excess_amperes",
     "absent",
 ];
 const HEALTH_FIELDS: &[&str] = &[
@@ -233,16 +236,99 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
 
 /// Replays a synthetic capture at full speed and returns the API once its frame is in.
 fn replayed(fixture: &str) -> (Exporter, Value) {
-    let source = format!(
-        "home=file:{}",
-        data(&format!("synthetic/{fixture}.tic")).display()
-    );
+    replay_file(&data(&format!("synthetic/{fixture}.tic")), 1)
+}
+
+/// Replays `path` at full speed and returns the API once its `frames` frames are in.
+fn replay_file(path: &std::path::Path, frames: u64) -> (Exporter, Value) {
+    let source = format!("home=file:{}", path.display());
     let e = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
-    let v = wait_api(&e, "the replayed frame", |v| {
-        v["meters"][0]["health"]["frames_total"] == 1
+    let v = wait_api(&e, "the replayed frames", |v| {
+        v["meters"][0]["health"]["frames_total"] == frames
     });
     let m = v["meters"][0].clone();
     (e, m)
+}
+
+/// Writes a capture made of `bytes` for one test and replays it.
+fn replay_bytes(name: &str, bytes: &[u8], frames: u64) -> (Exporter, Value) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.tic"));
+    std::fs::write(&path, bytes).unwrap();
+    replay_file(&path, frames)
+}
+
+#[test]
+fn a_single_phase_overload_gives_the_current_and_its_excess_over_the_subscription() {
+    // The case: 26 A drawn on a 20 A subscription. ADPS carries the current (026),
+    // not the excess: 6 A over.
+    let mut capture = Vec::new();
+    let mut w = FrameWriter::new(&mut capture, Mode::Historic);
+    for (label, value) in [
+        ("ADCO", "021728123456"),
+        ("OPTARIF", "BASE"),
+        ("ISOUSC", "20"),
+        ("BASE", "012345678"),
+        ("PTEC", "TH.."),
+        ("IINST", "026"),
+        ("ADPS", "026"),
+        ("IMAX", "090"),
+        ("PAPP", "05980"),
+        ("HHPHC", "A"),
+        ("MOTDETAT", "000000"),
+    ] {
+        w.group(label, value).unwrap();
+    }
+    w.finish();
+    let (_e, m) = replay_bytes("overload_mono", &capture, 1);
+    assert_eq!(m["overload"], true);
+    assert_eq!(m["subscribed_current_amperes"], 20);
+    assert_eq!(m["subscribed_power_va"], 20 * 200);
+    let phase = &m["phases"][0];
+    assert_eq!(phase["current_amperes"], 26);
+    assert_eq!(phase["overload_current_amperes"], 26);
+    assert_eq!(phase["overload_excess_amperes"], 6, "{phase}");
+}
+
+#[test]
+fn a_three_phase_overload_gives_the_excess_of_the_overloaded_phase_only() {
+    // A long frame (ISOUSC 20 per phase), then a short frame with phase 2 at 32 A (ADIR2).
+    let mut capture = read("synthetic/historic_tri_base.tic");
+    capture.extend(read("synthetic/historic_tri_short.tic"));
+    let (_e, m) = replay_bytes("overload_tri", &capture, 2);
+    assert_eq!(m["overload"], true);
+    assert_eq!(m["subscribed_current_amperes"], 20);
+    // ISOUSC is per phase: 20 A × 200 V × 3.
+    assert_eq!(m["subscribed_power_va"], 12_000);
+    let over: Vec<(&Value, &Value)> = m["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                &p["overload_current_amperes"],
+                &p["overload_excess_amperes"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        over,
+        [
+            (&0.into(), &Value::Null),
+            (&32.into(), &12.into()),
+            (&0.into(), &Value::Null)
+        ]
+    );
+}
+
+#[test]
+fn a_three_phase_meter_that_starts_in_an_overload_has_no_excess_until_isousc() {
+    // Only the short frame: the current is known, the subscription is not.
+    let (_e, m) = replayed("historic_tri_short");
+    assert_eq!(m["overload"], true);
+    assert_eq!(m["subscribed_current_amperes"], Value::Null);
+    assert_eq!(m["subscribed_power_va"], Value::Null);
+    assert_eq!(m["phases"][1]["overload_current_amperes"], 32);
+    assert_eq!(m["phases"][1]["overload_excess_amperes"], Value::Null);
 }
 
 #[test]
@@ -253,8 +339,10 @@ fn a_replayed_historic_capture_gives_its_exact_values() {
     assert_eq!(m["serial"], "031762120162");
     assert_eq!(m["apparent_power_va"], 2800);
     assert_eq!(m["subscribed_current_amperes"], 45);
+    assert_eq!(m["subscribed_power_va"], 45 * 200);
     assert_eq!(m["phases"][0]["current_amperes"], 12);
     assert_eq!(m["phases"][0]["overload_current_amperes"], 0);
+    assert_eq!(m["phases"][0]["overload_excess_amperes"], Value::Null);
     assert_eq!(m["overload"], false);
     assert_eq!(m["energy_drawn_wh"], 1_234_567 + 7_654_321);
     let t = &m["tariff"];
@@ -288,6 +376,7 @@ fn a_replayed_three_phase_tempo_capture_gives_its_exact_values() {
     assert_eq!(m["three_phase"], true);
     assert_eq!(m["apparent_power_va"], 1905);
     assert_eq!(m["reference_power_va"], 12000);
+    assert_eq!(m["subscribed_power_va"], 12000);
     assert_eq!(m["cutoff_power_va"], 12000);
     let phases: Vec<[u64; 3]> = m["phases"]
         .as_array()
