@@ -90,17 +90,19 @@
       el('p', 'small', hint));
   }
 
-  function limitVa(m) {
-    if (m.reference_power_va) return m.reference_power_va;
-    if (m.subscribed_current_amperes) return m.subscribed_current_amperes * 200 * (m.three_phase ? 3 : 1);
-    return null;
+  // A phase in overload, in the API's terms: ADPS/ADIRn is the current itself, and the
+  // excess over the subscription comes from the API (null when the subscription is unknown).
+  function overText(m, ph) {
+    const cur = ph.overload_current_amperes + ' A, ';
+    return ph.overload_excess_amperes == null ? cur + 'above the subscription'
+      : cur + ph.overload_excess_amperes + ' A over the ' + m.subscribed_current_amperes + ' A subscription';
   }
 
   function powerPanel(m) {
     const v = el('span', 'power-value', num(m.apparent_power_va));
     v.dataset.testid = 'power';
     const p = el('div', 'panel power', el('h3', null, 'Apparent power now'), el('div', 'big', v, el('span', 'unit', ' VA')));
-    const limit = limitVa(m);
+    const limit = m.subscribed_power_va;
     if (limit && m.apparent_power_va != null) {
       const pct = m.apparent_power_va / limit * 100;
       const fill = el('i', pct >= 90 ? 'hot' : null);
@@ -159,7 +161,7 @@
       return el('div', 'panel', el('h3', null, 'Current and voltage'),
         el('div', 'big' + (over ? ' over' : ''), num(ph.current_amperes), el('span', 'unit', ' A'),
           ph.voltage_volts != null ? el('span', 'sep', num(ph.voltage_volts), el('span', 'unit', ' V')) : null),
-        over ? el('p', 'warn', ph.overload_current_amperes + ' A over the subscription') : null);
+        over ? el('p', 'warn', overText(m, ph)) : null);
     }
     const cols = [['current_amperes', 'A', 'Current'], ['voltage_volts', 'V', 'Voltage'], ['apparent_power_va', 'VA', 'Power']]
       .filter(([k]) => m.phases.some(ph => ph[k] != null));
@@ -168,7 +170,7 @@
       const over = ph.overload_current_amperes > 0;
       tbl.append(el('tr', over ? 'over' : null,
         el('td', null, m.three_phase ? 'L' + ph.phase : '', ph.absent ? el('span', 'warn', ' absent') : null,
-          over ? el('span', 'warn', ' +' + ph.overload_current_amperes + ' A over') : null),
+          over ? el('span', 'warn', ' ' + overText(m, ph)) : null),
         ...cols.map(([k, u]) => el('td', 'num', num(ph[k]), el('span', 'unit', ' ' + u)))));
     }
     return el('div', 'panel', el('h3', null, m.three_phase ? 'Phases' : 'Current and voltage'), tbl);
@@ -329,8 +331,9 @@
         ' — last frame ' + ago(m.health.frame_age_seconds) + '. The values below are the last ones read.'));
     }
     if (m.overload) {
-      const over = m.phases.filter(p => p.overload_current_amperes > 0).map(p => p.overload_current_amperes + ' A');
-      out.push(el('p', 'banner overload', 'Overload: the current is above the subscription' + (over.length ? ' (' + over.join(', ') + ' over)' : '') + '. The meter may cut the supply.'));
+      const over = m.phases.filter(p => p.overload_current_amperes > 0)
+        .map(p => (m.three_phase ? 'L' + p.phase + ' ' : '') + overText(m, p));
+      out.push(el('p', 'banner overload', 'Overload: above the subscription' + (over.length ? ' (' + over.join('; ') + ')' : '') + '. The meter may cut the supply.'));
     }
     const grid = el('div', 'grid', powerPanel(m), tariffPanel(m), todayPanel(m));
     if (m.phases.length) grid.append(phasePanel(m));

@@ -3,7 +3,8 @@
 // Loads the page of a running exporter with demo sources (its URL as the first argument or
 // EXPORTER_URL; without one, starts target/debug/teleinfo-exporter itself on 127.0.0.1) and
 // checks what a person would see: the demo meter's apparent power is a number and changes
-// within a few seconds, no request leaves 127.0.0.1, the console has no error. It saves a
+// within a few seconds, an overload reads as the API gives it, no request leaves 127.0.0.1,
+// the console has no error. It saves a
 // full-page screenshot (SCREENSHOT, default target/browser/page.png) for the reviewer.
 // Every wait is bounded; the process exits 1 with a reason on the first failed check.
 'use strict';
@@ -44,6 +45,35 @@ function startExporter() {
       }
     });
   });
+}
+
+// The demo's overloads come at random, so the API's answer is altered on its way to the page:
+// the issue's case, 26 A on a 20 A subscription. ADPS is the current, not the excess; the
+// excess (6 A) comes from the API, and the page must show both without computing either.
+async function overloadIsShownAsTheApiSaysIt(page) {
+  await page.route('**/api/v1/meters*', async route => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const m = body.meters.find(x => x.name === 'demo');
+    Object.assign(m, { overload: true, subscribed_current_amperes: 20 });
+    Object.assign(m.phases[0], { current_amperes: 26, overload_current_amperes: 26, overload_excess_amperes: 6 });
+    await route.fulfill({ response, json: body });
+  });
+  const want = '26 A, 6 A over the 20 A subscription';
+  const banner = page.locator('[data-meter="demo"] .banner.overload');
+  try {
+    await page.waitForFunction(([sel, text]) => {
+      const e = document.querySelector(sel);
+      return e && e.textContent.includes(text);
+    }, ['[data-meter="demo"] .banner.overload', want]);
+  } catch (e) {
+    fail(`overload banner: want "${want}", got ${JSON.stringify(await banner.textContent().catch(() => null))}`);
+  }
+  const panel = await page.locator('[data-meter="demo"] .panel', { hasText: 'Current and voltage' })
+    .locator('p.warn').textContent();
+  if (panel !== want) fail(`overload under the current: want "${want}", got ${JSON.stringify(panel)}`);
+  await page.unroute('**/api/v1/meters*');
+  console.log(`overload shown as: ${want}`);
 }
 
 let exporter = null;
@@ -113,6 +143,8 @@ async function main() {
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`screenshot: ${SCREENSHOT}`);
+
+    await overloadIsShownAsTheApiSaysIt(page);
 
     if (outside.length) fail(`requests left 127.0.0.1: ${outside.join(', ')}`);
     if (errors.length) fail(`console errors: ${errors.join(' | ')}`);
