@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::config::SourceConfig;
 use crate::history::{self, EnergySeries, PERIOD_LABELS, PowerSeries, SharedHistory};
+use crate::localtime::local_midnight;
 use crate::meter::Meter;
 use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
@@ -32,6 +33,11 @@ pub struct MetersResponse {
     pub now_unix_seconds: f64,
     /// `--stale-after`: a meter without a valid frame for this long is down.
     pub stale_after_seconds: f64,
+    /// The French local midnight (Europe/Paris) that started today, Unix seconds: the
+    /// meter's tariff day and `energy_today_wh` follow French time whatever the host's or
+    /// the browser's time zone, so the page highlights "today" from this and not from the
+    /// browser's own midnight.
+    pub today_start_unix_seconds: i64,
     /// One entry per `--source`, in command-line order.
     pub meters: Vec<MeterJson>,
 }
@@ -236,6 +242,8 @@ pub fn build(
         version: env!("CARGO_PKG_VERSION"),
         now_unix_seconds: now,
         stale_after_seconds: snapshot.stale_after,
+        // `as` saturates: a host clock beyond i64 seconds gives a wrong day, not a panic.
+        today_start_unix_seconds: local_midnight(now.floor() as i64),
         meters,
     }
 }
@@ -404,6 +412,22 @@ fn meter_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn today_starts_at_french_midnight_whatever_the_host_time_zone() {
+        let at = |now: f64| {
+            let snapshot = Snapshot {
+                meters: Vec::new(),
+                now,
+                stale_after: 30.0,
+            };
+            build(&snapshot, &[], &[], false).today_start_unix_seconds
+        };
+        // 2024-07-15 12:00 UTC is 14:00 in Paris (summer time): midnight was 22:00 UTC.
+        assert_eq!(at(1_721_044_800.0), 1_721_044_800 - 14 * 3600);
+        // 2024-01-15 23:30 UTC is already 00:30 on the 16th in Paris (winter time).
+        assert_eq!(at(1_705_361_400.5), 1_705_361_400 - 1800);
+    }
 
     #[test]
     fn history_is_left_out_only_when_asked_with_a_documented_value() {

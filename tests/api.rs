@@ -9,6 +9,7 @@ use std::time::Instant;
 use common::exporter::{DEADLINE, Exporter};
 use common::{data, read};
 use serde_json::Value;
+use teleinfo_exporter::localtime::local_midnight;
 use teleinfo_exporter::tic::{FrameWriter, Mode};
 
 /// Fields every meter entry has, `null` or not (README, "Live page and JSON API").
@@ -145,6 +146,11 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["stale_after_seconds"], 30.0);
     let now = v["now_unix_seconds"].as_f64().unwrap();
+    // Today starts at French midnight (22:00 or 23:00 UTC), not at the host's.
+    let today_start = v["today_start_unix_seconds"].as_i64().unwrap();
+    assert_eq!(today_start, local_midnight(now as i64));
+    assert!(today_start as f64 <= now && now - (today_start as f64) < 86_400.0 + 3600.0);
+    assert!([3600, 7200].contains(&(86_400 - today_start.rem_euclid(86_400))));
     let names: Vec<&str> = v["meters"]
         .as_array()
         .unwrap()
@@ -163,6 +169,8 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
         assert!(m["apparent_power_va"].is_u64(), "{name}: {m:#}");
         assert!(m["energy_drawn_wh"].is_u64(), "{name}");
         assert!(m["energy_today_wh"].is_u64(), "{name}");
+        // The demo's history starts 48 hours back: its day counts from midnight.
+        assert_eq!(m["today_since_unix_seconds"], today_start as f64, "{name}");
         assert!(m["health"]["frame_age_seconds"].as_f64().unwrap() < 30.0);
         assert_eq!(m["health"]["checksum_error_ratio"], 0.0, "{name}");
         // Exactly one active period, and it is the tariff's period.
