@@ -298,14 +298,14 @@
     return c.s;
   }
 
-  function energyChart(m, e) {
+  // `today` is the API's today_start_unix_seconds: French midnight, the meter's day, which
+  // is not the browser's midnight when the browser is in another time zone.
+  function energyChart(m, e, today) {
     const x0 = e.start_unix_seconds, step = e.step_seconds, n = e.drawn_wh.length, x1 = x0 + n * step;
     const inj = e.injected_wh;
     const top = Math.max(100, ...e.drawn_wh.map(v => v || 0));
     const bottom = inj ? -Math.max(0, ...inj.map(v => v || 0)) : 0;
     const c = plot(x0, x1, niceScale(bottom, top), fmtEnergy, 'energy per hour over the last 48 hours, Wh');
-    const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
-    const today = midnight.getTime() / 1000;
     const bar = (i, v, cls) => {
       const t = x0 + i * step, a = c.X(t) + 1, w = Math.max(1, c.X(t + step) - c.X(t) - 2);
       const y0 = c.Y(0), y1 = c.Y(v);
@@ -323,7 +323,7 @@
     el('figcaption', null, title, ...keys.map(([cls, text]) => el('span', 'key ' + cls, text))), chart);
 
   // ---- the page ----
-  function cardBody(m, h, now) {
+  function cardBody(m, h, now, today) {
     const out = [head(m)];
     if (m.state === 'waiting') return [...out, waiting(m)];
     if (m.state === 'down') {
@@ -343,7 +343,7 @@
       out.push(el('div', 'charts',
         figure('Apparent power, last 24 h', powerChart(m, h.power_24h, now),
           [['avg', 'mean'], ['max', 'peak'], ...(h.power_24h.injected_avg_va ? [['inj', 'injected (below 0)']] : [])]),
-        figure('Energy per hour, last 48 h', energyChart(m, h.energy_per_hour),
+        figure('Energy per hour, last 48 h', energyChart(m, h.energy_per_hour, today),
           [['bar', 'drawn'], ...(h.energy_per_hour.injected_wh ? [['inj', 'injected (below 0)']] : [])])));
     }
     out.push(statusRow(m), healthRow(m));
@@ -363,7 +363,7 @@
       }
       main.append(card);
       card.className = 'card is-' + m.state + (m.overload ? ' overload' : '') + (offline ? ' stale' : '');
-      card.replaceChildren(...cardBody(m, history[m.name], data.now_unix_seconds));
+      card.replaceChildren(...cardBody(m, history[m.name], data.now_unix_seconds, data.today_start_unix_seconds));
     }
     for (const [name, card] of cards) {
       if (!seen.has(name)) { card.remove(); cards.delete(name); }

@@ -3,8 +3,8 @@
 // Loads the page of a running exporter with demo sources (its URL as the first argument or
 // EXPORTER_URL; without one, starts target/debug/teleinfo-exporter itself on 127.0.0.1) and
 // checks what a person would see: the demo meter's apparent power is a number and changes
-// within a few seconds, an overload reads as the API gives it, no request leaves 127.0.0.1,
-// the console has no error. It saves a
+// within a few seconds, today's bars are the French day in a browser in another time zone,
+// an overload reads as the API gives it, no request leaves 127.0.0.1, the console has no error. It saves a
 // full-page screenshot (SCREENSHOT, default target/browser/page.png) for the reviewer.
 // Every wait is bounded; the process exits 1 with a reason on the first failed check.
 'use strict';
@@ -76,6 +76,44 @@ async function overloadIsShownAsTheApiSaysIt(page) {
   console.log(`overload shown as: ${want}`);
 }
 
+// The meter's day is French (the API's today_start_unix_seconds): a browser elsewhere must
+// still highlight today's hourly bars from French midnight, not from its own. The browser is
+// moved to New York time (6 hours behind Paris, so the two midnights never give the same bars)
+// after the screenshot, which keeps the machine's time zone.
+async function todayIsTheFrenchDay(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'America/New_York' });
+  await page.reload({ waitUntil: 'load' });
+  await page.locator('[data-meter="demo"] rect.bar').first().waitFor();
+  const deadline = Date.now() + 40000; // the page refreshes its charts every 30 s
+  for (;;) {
+    const r = await page.evaluate(async () => {
+      const v = await (await fetch('/api/v1/meters', { cache: 'no-store' })).json();
+      const e = v.meters.find(m => m.name === 'demo').history.energy_per_hour;
+      const bars = from => e.drawn_wh
+        .filter((wh, i) => wh != null && e.start_unix_seconds + i * e.step_seconds >= from).length;
+      const local = new Date();
+      local.setHours(0, 0, 0, 0);
+      return {
+        tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        want: bars(v.today_start_unix_seconds),
+        browser: bars(local.getTime() / 1000),
+        got: document.querySelectorAll('[data-meter="demo"] rect.bar.today:not(.inj)').length,
+      };
+    });
+    if (r.tz !== 'America/New_York') fail(`the time zone override did not apply: ${r.tz}`);
+    if (r.want === r.browser) fail(`French and ${r.tz} midnights give the same ${r.want} bars: the check proves nothing`);
+    if (r.got === r.want) {
+      console.log(`today in ${r.tz}: ${r.got} bars from French midnight (the browser's midnight would give ${r.browser})`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      fail(`today's bars in ${r.tz}: ${r.got} highlighted, want ${r.want} from French midnight (the browser's midnight gives ${r.browser})`);
+    }
+    await page.waitForTimeout(1000);
+  }
+}
+
 let exporter = null;
 
 async function main() {
@@ -144,6 +182,7 @@ async function main() {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`screenshot: ${SCREENSHOT}`);
 
+    await todayIsTheFrenchDay(context, page);
     await overloadIsShownAsTheApiSaysIt(page);
 
     if (outside.length) fail(`requests left 127.0.0.1: ${outside.join(', ')}`);
