@@ -682,6 +682,17 @@ impl Collector for Snapshot {
                 )
             }),
         )?;
+        // Valid groups, so that the checksum error ratio can be per group (bad checksums /
+        // (valid groups + bad checksums)) as in the API and the alert: `teleinfo_frames`
+        // counts clean frames only, and a frame holds 5 to about 70 groups, so no other
+        // counter says how many groups came.
+        family(
+            enc,
+            "teleinfo_groups",
+            "Groups whose checksum and format were valid, inside or outside a frame.",
+            all.iter()
+                .map(|m| ([("meter", m.name())], V::Count(m.health().decoder.groups))),
+        )?;
         family(
             enc,
             "teleinfo_checksum_errors",

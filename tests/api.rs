@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::exporter::{DEADLINE, Exporter};
+use common::exporter::{DEADLINE, Exporter, sample};
 use common::{data, read};
 use serde_json::Value;
 use teleinfo_exporter::localtime::local_midnight;
@@ -59,6 +59,7 @@ const HEALTH_FIELDS: &[&str] = &[
     "last_frame_unix_seconds",
     "frame_age_seconds",
     "frames_total",
+    "groups_total",
     "checksum_errors_total",
     "checksum_error_ratio",
     "frame_errors_total",
@@ -561,4 +562,37 @@ fn history_accepts_only_true_and_false_and_other_values_are_refused() {
             }
         }
     }
+}
+
+#[test]
+fn the_checksum_error_ratio_is_bad_groups_over_groups_received_as_in_the_metrics() {
+    // The HP/HC frame (11 groups), then the same frame with PAPP's checksum spoilt: 21 valid
+    // groups and 1 bad checksum, so 1 / 22 of the groups received, while 1 of the 2 frames
+    // is unclean (a per-frame ratio would say 50 %).
+    let good = read("synthetic/historic_mono_hc.tic");
+    let text = String::from_utf8(good.clone()).unwrap();
+    assert!(text.contains("PAPP 02800 +"));
+    let mut capture = good;
+    capture.extend(text.replace("PAPP 02800 +", "PAPP 02800 *").into_bytes());
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("one_bad_checksum.tic");
+    std::fs::write(&path, &capture).unwrap();
+    let source = format!("home=file:{}", path.display());
+    let e = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
+    let v = wait_api(&e, "both frames", |v| {
+        v["meters"][0]["health"]["groups_total"] == 21
+    });
+    let h = &v["meters"][0]["health"];
+    assert_eq!(h["frames_total"], 1, "{h}");
+    assert_eq!(h["checksum_errors_total"], 1, "{h}");
+    assert_eq!(h["checksum_error_ratio"], 0.045455, "{h}"); // 1 / 22, to 6 decimals
+    // /metrics has the two counters of the same ratio.
+    let m = e.metrics();
+    assert_eq!(
+        sample(&m, "teleinfo_groups_total{meter=\"home\"}"),
+        Some(21.0)
+    );
+    assert_eq!(
+        sample(&m, "teleinfo_checksum_errors_total{meter=\"home\"}"),
+        Some(1.0)
+    );
 }
