@@ -205,12 +205,15 @@
     return r.childNodes.length ? r : null;
   }
 
+  // The API's ratio (bad-checksum groups / groups received), as a percentage with the four
+  // significant digits of the alert's humanizePercentage, so both read the same number.
+  const percent = r => r == null ? '–' : +(r * 100).toPrecision(4) + ' %';
   function healthRow(m) {
     const h = m.health, ratio = h.checksum_error_ratio;
     return el('footer', 'health',
       el('span', null, 'last frame ' + ago(h.frame_age_seconds)),
       el('span', null, num(h.frames_total) + ' frames'),
-      el('span', ratio > 0.01 ? 'warn' : null, 'checksum errors ' + (ratio == null ? '–' : (ratio * 100).toFixed(2) + ' %')),
+      el('span', ratio > 0.01 ? 'warn' : null, 'bad checksums ' + percent(ratio) + ' of groups'),
       h.frame_errors_total ? el('span', null, num(h.frame_errors_total) + ' frame errors') : null,
       h.reconnects_total ? el('span', null, num(h.reconnects_total) + ' reconnects') : null,
       h.cooked_tty ? el('span', 'warn', 'line in tty cooked mode: set the port raw') : null);
