@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::config::SourceConfig;
 use crate::history::{self, EnergySeries, PERIOD_LABELS, PowerSeries, SharedHistory};
+use crate::localtime::local_midnight;
 use crate::meter::Meter;
 use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
@@ -32,6 +33,11 @@ pub struct MetersResponse {
     pub now_unix_seconds: f64,
     /// `--stale-after`: a meter without a valid frame for this long is down.
     pub stale_after_seconds: f64,
+    /// The French local midnight (Europe/Paris) that started today, Unix seconds: the
+    /// meter's tariff day and `energy_today_wh` follow French time whatever the host's or
+    /// the browser's time zone, so the page highlights "today" from this and not from the
+    /// browser's own midnight.
+    pub today_start_unix_seconds: i64,
     /// One entry per `--source`, in command-line order.
     pub meters: Vec<MeterJson>,
 }
@@ -61,8 +67,11 @@ pub struct MeterJson {
     pub reference_power_va: Option<u64>,
     /// PCOUP × 1000 (standard mode).
     pub cutoff_power_va: Option<u64>,
-    /// ISOUSC (historic mode).
+    /// ISOUSC (historic mode), per phase on a three-phase meter.
     pub subscribed_current_amperes: Option<u64>,
+    /// The subscription in VA whatever the mode ([`Meter::subscribed_power_va`]), so that
+    /// the page shows "% of the subscription" without knowing the meter's rule.
+    pub subscribed_power_va: Option<u64>,
     pub phases: Vec<PhaseJson>,
     pub overload: bool,
     pub overload_events: u64,
@@ -96,8 +105,13 @@ pub struct PhaseJson {
     pub voltage_volts: Option<u64>,
     /// SINSTSn (three-phase standard mode).
     pub apparent_power_va: Option<u64>,
-    /// ADPS / ADIRn, 0 when not overloaded (historic mode).
+    /// ADPS / ADIRn: the phase current, sent while it is above the subscription; 0 when
+    /// not overloaded (historic mode).
     pub overload_current_amperes: Option<u64>,
+    /// That current minus the subscribed current ([`Meter::overload_excess_amperes`]);
+    /// `null` when the phase is not overloaded or the subscription is not known. The page
+    /// displays it as it is: ADPS is not the excess, and the page must not guess which.
+    pub overload_excess_amperes: Option<u64>,
     /// PPOT (three-phase historic mode).
     pub absent: Option<bool>,
 }
@@ -155,8 +169,15 @@ pub struct HealthJson {
     pub last_frame_unix_seconds: Option<f64>,
     pub frame_age_seconds: Option<f64>,
     pub frames_total: u64,
+    /// Valid groups, as `teleinfo_groups_total`.
+    pub groups_total: u64,
     pub checksum_errors_total: u64,
-    /// Bad checksums per group received (valid + bad); `null` before any group.
+    /// Bad-checksum groups / groups received (valid + bad checksum) since the exporter
+    /// started; `null` before any group. The one definition of the ratio: the alert
+    /// `TeleinfoChecksumErrorsHigh` and the dashboard take the same counters over a window.
+    /// Per group and not per frame, because one bad group spoils a whole frame: with noise
+    /// nearly every frame has one, and a per-frame ratio reads 97 % where 0.2 % of the
+    /// groups were lost.
     pub checksum_error_ratio: Option<f64>,
     /// Malformed, over-long, interrupted and implausible, as `teleinfo_frame_errors_total`.
     pub frame_errors_total: u64,
@@ -173,13 +194,37 @@ pub struct HistoryJson {
     pub energy_per_hour: EnergySeries,
 }
 
-/// Whether a query string asks to leave the history out (`history=false` or `history=0`):
-/// the page polls often and only needs the charts now and then.
-pub fn wants_history(query: Option<&str>) -> bool {
-    !query
-        .unwrap_or("")
-        .split('&')
-        .any(|kv| matches!(kv.split_once('='), Some(("history", "false" | "0" | "no"))))
+/// The answer to a query string `/api/v1/meters` does not accept.
+pub const BAD_QUERY: &str =
+    "bad query: history must be given at most once, as history=true or history=false\n";
+
+/// Whether the history is wanted, from the query string of `/api/v1/meters`.
+///
+/// Only `history=true` and `history=false` are accepted (once): any other value, a bare
+/// `history` or a repeated one is an error rather than a guess, because a client that wrote
+/// `history=False` or `history=off` and silently got the full history back would never learn
+/// that its polls are twenty times heavier than it meant. Other parameters are ignored (a
+/// cache buster such as `_=1733580002` must not break a poll), as the README says.
+pub fn wants_history(query: Option<&str>) -> Result<bool, &'static str> {
+    let mut wanted = None;
+    for pair in query.unwrap_or("").split('&') {
+        let (key, value) = match pair.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (pair, None),
+        };
+        if key != "history" {
+            continue;
+        }
+        let v = match value {
+            Some("true") => true,
+            Some("false") => false,
+            _ => return Err(BAD_QUERY),
+        };
+        if wanted.replace(v).is_some() {
+            return Err(BAD_QUERY);
+        }
+    }
+    Ok(wanted.unwrap_or(true))
 }
 
 /// Builds the response from a scrape snapshot and each meter's history.
@@ -204,6 +249,8 @@ pub fn build(
         version: env!("CARGO_PKG_VERSION"),
         now_unix_seconds: now,
         stale_after_seconds: snapshot.stale_after,
+        // `as` saturates: a host clock beyond i64 seconds gives a wrong day, not a panic.
+        today_start_unix_seconds: local_midnight(now.floor() as i64),
         meters,
     }
 }
@@ -263,15 +310,17 @@ fn meter_json(
     let phases = (1..=phases)
         .map(|n: u8| {
             let name = PHASE_NAMES[usize::from(n - 1)];
+            let overload_label = overload_labels
+                .iter()
+                .find(|(_, p)| *p == name)
+                .map(|&(l, _)| l);
             PhaseJson {
                 phase: n,
                 current_amperes: first_of(m, CURRENTS, name),
                 voltage_volts: first_of(m, VOLTAGES, name),
                 apparent_power_va: first_of(m, PHASE_POWERS, name),
-                overload_current_amperes: overload_labels
-                    .iter()
-                    .find(|(_, p)| *p == name)
-                    .map(|&(l, _)| m.number(l).unwrap_or(0)),
+                overload_current_amperes: overload_label.map(|l| m.number(l).unwrap_or(0)),
+                overload_excess_amperes: overload_label.and_then(|l| m.overload_excess_amperes(l)),
                 absent: presence.map(|p| p.absent(n)),
             }
         })
@@ -308,6 +357,7 @@ fn meter_json(
         last_frame_unix_seconds: m.health().last_frame,
         frame_age_seconds: m.health().last_frame.map(|t| millis((now - t).max(0.0))),
         frames_total: d.clean_frames,
+        groups_total: d.groups,
         checksum_errors_total: d.checksum_errors,
         checksum_error_ratio: (received > 0)
             .then(|| (d.checksum_errors as f64 / received as f64 * 1e6).round() / 1e6),
@@ -336,6 +386,7 @@ fn meter_json(
         reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
         cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
         subscribed_current_amperes: m.number(Label::Isousc),
+        subscribed_power_va: m.subscribed_power_va(),
         phases,
         overload: m.overload(),
         overload_events: m.overload_events(),
@@ -371,11 +422,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn history_is_left_out_only_when_asked() {
-        assert!(wants_history(None));
-        assert!(wants_history(Some("")));
-        assert!(wants_history(Some("history=true")));
-        assert!(!wants_history(Some("history=false")));
-        assert!(!wants_history(Some("x=1&history=0")));
+    fn today_starts_at_french_midnight_whatever_the_host_time_zone() {
+        let at = |now: f64| {
+            let snapshot = Snapshot {
+                meters: Vec::new(),
+                now,
+                stale_after: 30.0,
+            };
+            build(&snapshot, &[], &[], false).today_start_unix_seconds
+        };
+        // 2024-07-15 12:00 UTC is 14:00 in Paris (summer time): midnight was 22:00 UTC.
+        assert_eq!(at(1_721_044_800.0), 1_721_044_800 - 14 * 3600);
+        // 2024-01-15 23:30 UTC is already 00:30 on the 16th in Paris (winter time).
+        assert_eq!(at(1_705_361_400.5), 1_705_361_400 - 1800);
+    }
+
+    #[test]
+    fn history_is_left_out_only_when_asked_with_a_documented_value() {
+        assert_eq!(wants_history(None), Ok(true));
+        assert_eq!(wants_history(Some("")), Ok(true));
+        assert_eq!(wants_history(Some("history=true")), Ok(true));
+        assert_eq!(wants_history(Some("history=false")), Ok(false));
+        assert_eq!(wants_history(Some("x=1&&history=false&y")), Ok(false));
+        for bad in [
+            "history=0",
+            "history=no",
+            "history=False",
+            "history=",
+            "history",
+            "history=false&history=false",
+        ] {
+            assert_eq!(wants_history(Some(bad)), Err(BAD_QUERY), "{bad}");
+        }
     }
 }

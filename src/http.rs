@@ -217,7 +217,16 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
         }
         "/healthz" => response(StatusCode::OK, "text/plain; charset=utf-8", "ok\n"),
         API_METERS => {
-            let with_history = crate::api::wants_history(req.uri().query());
+            let with_history = match crate::api::wants_history(req.uri().query()) {
+                Ok(h) => h,
+                Err(message) => {
+                    return response(
+                        StatusCode::BAD_REQUEST,
+                        "text/plain; charset=utf-8",
+                        message,
+                    );
+                }
+            };
             let body = crate::api::build(
                 &state.snapshot(),
                 &state.sources,

@@ -134,7 +134,8 @@ pub(crate) const PHASE_POWERS: &[(Label, &str)] = &[
     (Label::Sinsts3, "3"),
 ];
 
-/// Labels of the current over the subscription per phase (historic mode; absent = 0).
+/// Labels of the overload current per phase (historic mode; absent = 0): ADPS / ADIRn carry
+/// the phase current while it is above the subscription, not the excess over it.
 pub(crate) fn overload_currents(m: &Meter) -> &'static [(Label, &'static str)] {
     match (m.mode(), m.three_phase()) {
         (Some(Mode::Historic), false) => &[(Label::Adps, "1")],
@@ -527,7 +528,7 @@ impl Collector for Snapshot {
         family(
             enc,
             "teleinfo_adps_amperes",
-            "Current over the subscription (ADPS, ADIR1-3); 0 when the meter is not overloaded, A.",
+            "Phase current sent while above the subscription (ADPS, ADIR1-3; the current, not the excess); 0 when not overloaded, A.",
             fresh.iter().flat_map(|m| {
                 overload_currents(m).iter().map(move |&(l, phase)| {
                     (
@@ -680,6 +681,17 @@ impl Collector for Snapshot {
                     V::Count(m.health().decoder.clean_frames),
                 )
             }),
+        )?;
+        // Valid groups, so that the checksum error ratio can be per group (bad checksums /
+        // (valid groups + bad checksums)) as in the API and the alert: `teleinfo_frames`
+        // counts clean frames only, and a frame holds 5 to about 70 groups, so no other
+        // counter says how many groups came.
+        family(
+            enc,
+            "teleinfo_groups",
+            "Groups whose checksum and format were valid, inside or outside a frame.",
+            all.iter()
+                .map(|m| ([("meter", m.name())], V::Count(m.health().decoder.groups))),
         )?;
         family(
             enc,

@@ -6,9 +6,11 @@ mod common;
 
 use std::time::Instant;
 
-use common::data;
-use common::exporter::{DEADLINE, Exporter};
+use common::exporter::{DEADLINE, Exporter, sample};
+use common::{data, read};
 use serde_json::Value;
+use teleinfo_exporter::localtime::local_midnight;
+use teleinfo_exporter::tic::{FrameWriter, Mode};
 
 /// Fields every meter entry has, `null` or not (README, "Live page and JSON API").
 const METER_FIELDS: &[&str] = &[
@@ -26,6 +28,7 @@ const METER_FIELDS: &[&str] = &[
     "reference_power_va",
     "cutoff_power_va",
     "subscribed_current_amperes",
+    "subscribed_power_va",
     "phases",
     "overload",
     "overload_events",
@@ -49,12 +52,14 @@ const PHASE_FIELDS: &[&str] = &[
     "voltage_volts",
     "apparent_power_va",
     "overload_current_amperes",
+    "overload_excess_amperes",
     "absent",
 ];
 const HEALTH_FIELDS: &[&str] = &[
     "last_frame_unix_seconds",
     "frame_age_seconds",
     "frames_total",
+    "groups_total",
     "checksum_errors_total",
     "checksum_error_ratio",
     "frame_errors_total",
@@ -142,6 +147,11 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["stale_after_seconds"], 30.0);
     let now = v["now_unix_seconds"].as_f64().unwrap();
+    // Today starts at French midnight (22:00 or 23:00 UTC), not at the host's.
+    let today_start = v["today_start_unix_seconds"].as_i64().unwrap();
+    assert_eq!(today_start, local_midnight(now as i64));
+    assert!(today_start as f64 <= now && now - (today_start as f64) < 86_400.0 + 3600.0);
+    assert!([3600, 7200].contains(&(86_400 - today_start.rem_euclid(86_400))));
     let names: Vec<&str> = v["meters"]
         .as_array()
         .unwrap()
@@ -160,6 +170,8 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
         assert!(m["apparent_power_va"].is_u64(), "{name}: {m:#}");
         assert!(m["energy_drawn_wh"].is_u64(), "{name}");
         assert!(m["energy_today_wh"].is_u64(), "{name}");
+        // The demo's history starts 48 hours back: its day counts from midnight.
+        assert_eq!(m["today_since_unix_seconds"], today_start as f64, "{name}");
         assert!(m["health"]["frame_age_seconds"].as_f64().unwrap() < 30.0);
         assert_eq!(m["health"]["checksum_error_ratio"], 0.0, "{name}");
         // Exactly one active period, and it is the tariff's period.
@@ -233,16 +245,99 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
 
 /// Replays a synthetic capture at full speed and returns the API once its frame is in.
 fn replayed(fixture: &str) -> (Exporter, Value) {
-    let source = format!(
-        "home=file:{}",
-        data(&format!("synthetic/{fixture}.tic")).display()
-    );
+    replay_file(&data(&format!("synthetic/{fixture}.tic")), 1)
+}
+
+/// Replays `path` at full speed and returns the API once its `frames` frames are in.
+fn replay_file(path: &std::path::Path, frames: u64) -> (Exporter, Value) {
+    let source = format!("home=file:{}", path.display());
     let e = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
-    let v = wait_api(&e, "the replayed frame", |v| {
-        v["meters"][0]["health"]["frames_total"] == 1
+    let v = wait_api(&e, "the replayed frames", |v| {
+        v["meters"][0]["health"]["frames_total"] == frames
     });
     let m = v["meters"][0].clone();
     (e, m)
+}
+
+/// Writes a capture made of `bytes` for one test and replays it.
+fn replay_bytes(name: &str, bytes: &[u8], frames: u64) -> (Exporter, Value) {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.tic"));
+    std::fs::write(&path, bytes).unwrap();
+    replay_file(&path, frames)
+}
+
+#[test]
+fn a_single_phase_overload_gives_the_current_and_its_excess_over_the_subscription() {
+    // The case: 26 A drawn on a 20 A subscription. ADPS carries the current (026),
+    // not the excess: 6 A over.
+    let mut capture = Vec::new();
+    let mut w = FrameWriter::new(&mut capture, Mode::Historic);
+    for (label, value) in [
+        ("ADCO", "021728123456"),
+        ("OPTARIF", "BASE"),
+        ("ISOUSC", "20"),
+        ("BASE", "012345678"),
+        ("PTEC", "TH.."),
+        ("IINST", "026"),
+        ("ADPS", "026"),
+        ("IMAX", "090"),
+        ("PAPP", "05980"),
+        ("HHPHC", "A"),
+        ("MOTDETAT", "000000"),
+    ] {
+        w.group(label, value).unwrap();
+    }
+    w.finish();
+    let (_e, m) = replay_bytes("overload_mono", &capture, 1);
+    assert_eq!(m["overload"], true);
+    assert_eq!(m["subscribed_current_amperes"], 20);
+    assert_eq!(m["subscribed_power_va"], 20 * 200);
+    let phase = &m["phases"][0];
+    assert_eq!(phase["current_amperes"], 26);
+    assert_eq!(phase["overload_current_amperes"], 26);
+    assert_eq!(phase["overload_excess_amperes"], 6, "{phase}");
+}
+
+#[test]
+fn a_three_phase_overload_gives_the_excess_of_the_overloaded_phase_only() {
+    // A long frame (ISOUSC 20 per phase), then a short frame with phase 2 at 32 A (ADIR2).
+    let mut capture = read("synthetic/historic_tri_base.tic");
+    capture.extend(read("synthetic/historic_tri_short.tic"));
+    let (_e, m) = replay_bytes("overload_tri", &capture, 2);
+    assert_eq!(m["overload"], true);
+    assert_eq!(m["subscribed_current_amperes"], 20);
+    // ISOUSC is per phase: 20 A × 200 V × 3.
+    assert_eq!(m["subscribed_power_va"], 12_000);
+    let over: Vec<(&Value, &Value)> = m["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                &p["overload_current_amperes"],
+                &p["overload_excess_amperes"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        over,
+        [
+            (&0.into(), &Value::Null),
+            (&32.into(), &12.into()),
+            (&0.into(), &Value::Null)
+        ]
+    );
+}
+
+#[test]
+fn a_three_phase_meter_that_starts_in_an_overload_has_no_excess_until_isousc() {
+    // Only the short frame: the current is known, the subscription is not.
+    let (_e, m) = replayed("historic_tri_short");
+    assert_eq!(m["overload"], true);
+    assert_eq!(m["subscribed_current_amperes"], Value::Null);
+    assert_eq!(m["subscribed_power_va"], Value::Null);
+    assert_eq!(m["phases"][1]["overload_current_amperes"], 32);
+    assert_eq!(m["phases"][1]["overload_excess_amperes"], Value::Null);
 }
 
 #[test]
@@ -253,8 +348,10 @@ fn a_replayed_historic_capture_gives_its_exact_values() {
     assert_eq!(m["serial"], "031762120162");
     assert_eq!(m["apparent_power_va"], 2800);
     assert_eq!(m["subscribed_current_amperes"], 45);
+    assert_eq!(m["subscribed_power_va"], 45 * 200);
     assert_eq!(m["phases"][0]["current_amperes"], 12);
     assert_eq!(m["phases"][0]["overload_current_amperes"], 0);
+    assert_eq!(m["phases"][0]["overload_excess_amperes"], Value::Null);
     assert_eq!(m["overload"], false);
     assert_eq!(m["energy_drawn_wh"], 1_234_567 + 7_654_321);
     let t = &m["tariff"];
@@ -288,6 +385,7 @@ fn a_replayed_three_phase_tempo_capture_gives_its_exact_values() {
     assert_eq!(m["three_phase"], true);
     assert_eq!(m["apparent_power_va"], 1905);
     assert_eq!(m["reference_power_va"], 12000);
+    assert_eq!(m["subscribed_power_va"], 12000);
     assert_eq!(m["cutoff_power_va"], 12000);
     let phases: Vec<[u64; 3]> = m["phases"]
         .as_array()
@@ -420,4 +518,81 @@ fn only_get_and_head_and_the_page_assets() {
         let (status, _, _) = e.request_with("GET", path, &[("If-None-Match", "\"old\"")]);
         assert_eq!(status, 200);
     }
+}
+
+#[test]
+fn history_accepts_only_true_and_false_and_other_values_are_refused() {
+    let e = Exporter::start(&["--source", "demo"]);
+    // The documented values, and unknown parameters (cache busters), which are ignored.
+    for (query, with_history) in [
+        ("", true),
+        ("?history=true", true),
+        ("?history=false", false),
+        ("?_=1733580002&history=false", false),
+        ("?x=1", true),
+    ] {
+        let v = api(&e, query);
+        for m in v["meters"].as_array().unwrap() {
+            assert_eq!(m["history"].is_object(), with_history, "{query}: {m:#}");
+        }
+    }
+    // Anything else is refused, not silently read as "true".
+    for query in [
+        "?history=False",
+        "?history=off",
+        "?history=0",
+        "?history=1",
+        "?history=",
+        "?history",
+        "?history=true&history=false",
+    ] {
+        for method in ["GET", "HEAD"] {
+            let (status, headers, body) =
+                e.request_with(method, &format!("/api/v1/meters{query}"), &[]);
+            assert_eq!(status, 400, "{method} {query}: {body}");
+            assert!(
+                headers.contains(&("content-type".into(), "text/plain; charset=utf-8".into())),
+                "{query}: {headers:?}"
+            );
+            if method == "GET" {
+                assert!(
+                    body.contains("history") && body.contains("true") && body.contains("false"),
+                    "{query}: {body}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_checksum_error_ratio_is_bad_groups_over_groups_received_as_in_the_metrics() {
+    // The HP/HC frame (11 groups), then the same frame with PAPP's checksum spoilt: 21 valid
+    // groups and 1 bad checksum, so 1 / 22 of the groups received, while 1 of the 2 frames
+    // is unclean (a per-frame ratio would say 50 %).
+    let good = read("synthetic/historic_mono_hc.tic");
+    let text = String::from_utf8(good.clone()).unwrap();
+    assert!(text.contains("PAPP 02800 +"));
+    let mut capture = good;
+    capture.extend(text.replace("PAPP 02800 +", "PAPP 02800 *").into_bytes());
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("one_bad_checksum.tic");
+    std::fs::write(&path, &capture).unwrap();
+    let source = format!("home=file:{}", path.display());
+    let e = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
+    let v = wait_api(&e, "both frames", |v| {
+        v["meters"][0]["health"]["groups_total"] == 21
+    });
+    let h = &v["meters"][0]["health"];
+    assert_eq!(h["frames_total"], 1, "{h}");
+    assert_eq!(h["checksum_errors_total"], 1, "{h}");
+    assert_eq!(h["checksum_error_ratio"], 0.045455, "{h}"); // 1 / 22, to 6 decimals
+    // /metrics has the two counters of the same ratio.
+    let m = e.metrics();
+    assert_eq!(
+        sample(&m, "teleinfo_groups_total{meter=\"home\"}"),
+        Some(21.0)
+    );
+    assert_eq!(
+        sample(&m, "teleinfo_checksum_errors_total{meter=\"home\"}"),
+        Some(1.0)
+    );
 }

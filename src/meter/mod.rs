@@ -105,7 +105,7 @@ const SHORT_FRAME_LABELS: [Label; 7] = [
 const DEFAULT_MAX_POWER_VA: f64 = 36_000.0;
 
 /// Nominal voltage of the historic meters' rule ISOUSC × 200 V per phase.
-const HISTORIC_VOLTS_PER_AMPERE: f64 = 200.0;
+const HISTORIC_VOLTS_PER_AMPERE: u64 = 200;
 
 fn energy_slot(label: Label) -> Option<usize> {
     ENERGY_LABELS.iter().position(|&l| l == label)
@@ -324,11 +324,41 @@ impl Meter {
         if let Some(kva) = self.number(Label::Pcoup).filter(|&k| k > 0) {
             return kva as f64 * 1000.0;
         }
-        if let Some(amps) = self.number(Label::Isousc).filter(|&a| a > 0) {
-            let phases = if self.three_phase { 3.0 } else { 1.0 };
-            return amps as f64 * HISTORIC_VOLTS_PER_AMPERE * phases;
-        }
-        DEFAULT_MAX_POWER_VA
+        self.isousc_power_va()
+            .map_or(DEFAULT_MAX_POWER_VA, |va| va as f64)
+    }
+
+    /// The subscribed apparent power, VA: PREF × 1000 in standard mode, ISOUSC × 200 V per
+    /// phase in historic mode; `None` before either is read (or when it reads 0).
+    ///
+    /// Here rather than in the live page so that the page never re-derives the meter's rule
+    /// (ISOUSC = PREF / 200 V, per phase on a three-phase meter: tic-protocol.md §4a, §4b).
+    /// The recording rule `teleinfo:subscribed_power_va` states the same rule in PromQL.
+    pub fn subscribed_power_va(&self) -> Option<u64> {
+        self.number(Label::Pref)
+            .filter(|&kva| kva > 0)
+            .map(|kva| kva.saturating_mul(1000))
+            .or_else(|| self.isousc_power_va())
+    }
+
+    /// ISOUSC × 200 V per phase (historic mode), when ISOUSC is read and not 0.
+    fn isousc_power_va(&self) -> Option<u64> {
+        let amps = self.number(Label::Isousc).filter(|&a| a > 0)?;
+        let phases = if self.three_phase { 3 } else { 1 };
+        Some(amps.saturating_mul(HISTORIC_VOLTS_PER_AMPERE * phases))
+    }
+
+    /// How far the current of an overloaded phase is above the subscribed current, A.
+    ///
+    /// ADPS / ADIRn (`overload_label`) carry the phase *current itself*, sent only while it
+    /// exceeds ISOUSC (tic-protocol.md §4a, §4b: ISOUSC is per phase on a three-phase meter),
+    /// not the excess: ADPS 026 on a 20 A subscription is 6 A over. `None` when that phase
+    /// is not overloaded or ISOUSC was not read yet (a three-phase meter that starts in an
+    /// overload sends short frames without it). A reading at or below ISOUSC (the meter
+    /// compares before rounding) is 0 A over.
+    pub fn overload_excess_amperes(&self, overload_label: Label) -> Option<u64> {
+        let current = self.number(overload_label)?;
+        Some(current.saturating_sub(self.number(Label::Isousc)?))
     }
 
     /// Total active energy drawn: EAST, or the sum of the historic indexes.

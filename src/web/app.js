@@ -90,17 +90,19 @@
       el('p', 'small', hint));
   }
 
-  function limitVa(m) {
-    if (m.reference_power_va) return m.reference_power_va;
-    if (m.subscribed_current_amperes) return m.subscribed_current_amperes * 200 * (m.three_phase ? 3 : 1);
-    return null;
+  // A phase in overload, in the API's terms: ADPS/ADIRn is the current itself, and the
+  // excess over the subscription comes from the API (null when the subscription is unknown).
+  function overText(m, ph) {
+    const cur = ph.overload_current_amperes + ' A, ';
+    return ph.overload_excess_amperes == null ? cur + 'above the subscription'
+      : cur + ph.overload_excess_amperes + ' A over the ' + m.subscribed_current_amperes + ' A subscription';
   }
 
   function powerPanel(m) {
     const v = el('span', 'power-value', num(m.apparent_power_va));
     v.dataset.testid = 'power';
     const p = el('div', 'panel power', el('h3', null, 'Apparent power now'), el('div', 'big', v, el('span', 'unit', ' VA')));
-    const limit = limitVa(m);
+    const limit = m.subscribed_power_va;
     if (limit && m.apparent_power_va != null) {
       const pct = m.apparent_power_va / limit * 100;
       const fill = el('i', pct >= 90 ? 'hot' : null);
@@ -159,7 +161,7 @@
       return el('div', 'panel', el('h3', null, 'Current and voltage'),
         el('div', 'big' + (over ? ' over' : ''), num(ph.current_amperes), el('span', 'unit', ' A'),
           ph.voltage_volts != null ? el('span', 'sep', num(ph.voltage_volts), el('span', 'unit', ' V')) : null),
-        over ? el('p', 'warn', ph.overload_current_amperes + ' A over the subscription') : null);
+        over ? el('p', 'warn', overText(m, ph)) : null);
     }
     const cols = [['current_amperes', 'A', 'Current'], ['voltage_volts', 'V', 'Voltage'], ['apparent_power_va', 'VA', 'Power']]
       .filter(([k]) => m.phases.some(ph => ph[k] != null));
@@ -168,7 +170,7 @@
       const over = ph.overload_current_amperes > 0;
       tbl.append(el('tr', over ? 'over' : null,
         el('td', null, m.three_phase ? 'L' + ph.phase : '', ph.absent ? el('span', 'warn', ' absent') : null,
-          over ? el('span', 'warn', ' +' + ph.overload_current_amperes + ' A over') : null),
+          over ? el('span', 'warn', ' ' + overText(m, ph)) : null),
         ...cols.map(([k, u]) => el('td', 'num', num(ph[k]), el('span', 'unit', ' ' + u)))));
     }
     return el('div', 'panel', el('h3', null, m.three_phase ? 'Phases' : 'Current and voltage'), tbl);
@@ -203,12 +205,15 @@
     return r.childNodes.length ? r : null;
   }
 
+  // The API's ratio (bad-checksum groups / groups received), as a percentage with the four
+  // significant digits of the alert's humanizePercentage, so both read the same number.
+  const percent = r => r == null ? '–' : +(r * 100).toPrecision(4) + ' %';
   function healthRow(m) {
     const h = m.health, ratio = h.checksum_error_ratio;
     return el('footer', 'health',
       el('span', null, 'last frame ' + ago(h.frame_age_seconds)),
       el('span', null, num(h.frames_total) + ' frames'),
-      el('span', ratio > 0.01 ? 'warn' : null, 'checksum errors ' + (ratio == null ? '–' : (ratio * 100).toFixed(2) + ' %')),
+      el('span', ratio > 0.01 ? 'warn' : null, 'bad checksums ' + percent(ratio) + ' of groups'),
       h.frame_errors_total ? el('span', null, num(h.frame_errors_total) + ' frame errors') : null,
       h.reconnects_total ? el('span', null, num(h.reconnects_total) + ' reconnects') : null,
       h.cooked_tty ? el('span', 'warn', 'line in tty cooked mode: set the port raw') : null);
@@ -296,14 +301,14 @@
     return c.s;
   }
 
-  function energyChart(m, e) {
+  // `today` is the API's today_start_unix_seconds: French midnight, the meter's day, which
+  // is not the browser's midnight when the browser is in another time zone.
+  function energyChart(m, e, today) {
     const x0 = e.start_unix_seconds, step = e.step_seconds, n = e.drawn_wh.length, x1 = x0 + n * step;
     const inj = e.injected_wh;
     const top = Math.max(100, ...e.drawn_wh.map(v => v || 0));
     const bottom = inj ? -Math.max(0, ...inj.map(v => v || 0)) : 0;
     const c = plot(x0, x1, niceScale(bottom, top), fmtEnergy, 'energy per hour over the last 48 hours, Wh');
-    const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
-    const today = midnight.getTime() / 1000;
     const bar = (i, v, cls) => {
       const t = x0 + i * step, a = c.X(t) + 1, w = Math.max(1, c.X(t + step) - c.X(t) - 2);
       const y0 = c.Y(0), y1 = c.Y(v);
@@ -321,7 +326,7 @@
     el('figcaption', null, title, ...keys.map(([cls, text]) => el('span', 'key ' + cls, text))), chart);
 
   // ---- the page ----
-  function cardBody(m, h, now) {
+  function cardBody(m, h, now, today) {
     const out = [head(m)];
     if (m.state === 'waiting') return [...out, waiting(m)];
     if (m.state === 'down') {
@@ -329,8 +334,9 @@
         ' — last frame ' + ago(m.health.frame_age_seconds) + '. The values below are the last ones read.'));
     }
     if (m.overload) {
-      const over = m.phases.filter(p => p.overload_current_amperes > 0).map(p => p.overload_current_amperes + ' A');
-      out.push(el('p', 'banner overload', 'Overload: the current is above the subscription' + (over.length ? ' (' + over.join(', ') + ' over)' : '') + '. The meter may cut the supply.'));
+      const over = m.phases.filter(p => p.overload_current_amperes > 0)
+        .map(p => (m.three_phase ? 'L' + p.phase + ' ' : '') + overText(m, p));
+      out.push(el('p', 'banner overload', 'Overload: above the subscription' + (over.length ? ' (' + over.join('; ') + ')' : '') + '. The meter may cut the supply.'));
     }
     const grid = el('div', 'grid', powerPanel(m), tariffPanel(m), todayPanel(m));
     if (m.phases.length) grid.append(phasePanel(m));
@@ -340,7 +346,7 @@
       out.push(el('div', 'charts',
         figure('Apparent power, last 24 h', powerChart(m, h.power_24h, now),
           [['avg', 'mean'], ['max', 'peak'], ...(h.power_24h.injected_avg_va ? [['inj', 'injected (below 0)']] : [])]),
-        figure('Energy per hour, last 48 h', energyChart(m, h.energy_per_hour),
+        figure('Energy per hour, last 48 h', energyChart(m, h.energy_per_hour, today),
           [['bar', 'drawn'], ...(h.energy_per_hour.injected_wh ? [['inj', 'injected (below 0)']] : [])])));
     }
     out.push(statusRow(m), healthRow(m));
@@ -360,7 +366,7 @@
       }
       main.append(card);
       card.className = 'card is-' + m.state + (m.overload ? ' overload' : '') + (offline ? ' stale' : '');
-      card.replaceChildren(...cardBody(m, history[m.name], data.now_unix_seconds));
+      card.replaceChildren(...cardBody(m, history[m.name], data.now_unix_seconds, data.today_start_unix_seconds));
     }
     for (const [name, card] of cards) {
       if (!seen.has(name)) { card.remove(); cards.delete(name); }

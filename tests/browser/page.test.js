@@ -3,8 +3,10 @@
 // Loads the page of a running exporter with demo sources (its URL as the first argument or
 // EXPORTER_URL; without one, starts target/debug/teleinfo-exporter itself on 127.0.0.1) and
 // checks what a person would see: the demo meter's apparent power is a number and changes
-// within a few seconds, no request leaves 127.0.0.1, the console has no error. It saves a
-// full-page screenshot (SCREENSHOT, default target/browser/page.png) for the reviewer.
+// within a few seconds, today's bars are the French day in a browser in another time zone,
+// an overload and the checksum error ratio read as the API gives them, no request leaves
+// 127.0.0.1, the console has no error. It saves a full-page screenshot (SCREENSHOT, default
+// target/browser/page.png) for the reviewer.
 // Every wait is bounded; the process exits 1 with a reason on the first failed check.
 'use strict';
 
@@ -44,6 +46,78 @@ function startExporter() {
       }
     });
   });
+}
+
+// The demo's overloads come at random and its line has no noise, so the API's answer is
+// altered on its way to the page: the issue's cases. 26 A on a 20 A subscription: ADPS is
+// the current, not the excess; the excess (6 A) comes from the API, and the page must show
+// both without computing either. A checksum error ratio of 0.002125 must read 0.2125 %, as
+// the alert's humanizePercentage prints it.
+async function overloadAndRatioAreShownAsTheApiSaysThem(page) {
+  await page.route('**/api/v1/meters*', async route => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const m = body.meters.find(x => x.name === 'demo');
+    Object.assign(m, { overload: true, subscribed_current_amperes: 20 });
+    Object.assign(m.phases[0], { current_amperes: 26, overload_current_amperes: 26, overload_excess_amperes: 6 });
+    m.health.checksum_error_ratio = 0.002125;
+    await route.fulfill({ response, json: body });
+  });
+  const want = '26 A, 6 A over the 20 A subscription';
+  const banner = page.locator('[data-meter="demo"] .banner.overload');
+  try {
+    await page.waitForFunction(([sel, text]) => {
+      const e = document.querySelector(sel);
+      return e && e.textContent.includes(text);
+    }, ['[data-meter="demo"] .banner.overload', want]);
+  } catch (e) {
+    fail(`overload banner: want "${want}", got ${JSON.stringify(await banner.textContent().catch(() => null))}`);
+  }
+  const panel = await page.locator('[data-meter="demo"] .panel', { hasText: 'Current and voltage' })
+    .locator('p.warn').textContent();
+  if (panel !== want) fail(`overload under the current: want "${want}", got ${JSON.stringify(panel)}`);
+  const health = await page.locator('[data-meter="demo"] footer.health').textContent();
+  if (!health.includes('bad checksums 0.2125 % of groups')) fail(`checksum ratio 0.002125 shown as: ${health}`);
+  await page.unroute('**/api/v1/meters*');
+  console.log(`overload shown as: ${want}; checksum ratio 0.002125 as 0.2125 %`);
+}
+
+// The meter's day is French (the API's today_start_unix_seconds): a browser elsewhere must
+// still highlight today's hourly bars from French midnight, not from its own. The browser is
+// moved to New York time (6 hours behind Paris, so the two midnights never give the same bars)
+// after the screenshot, which keeps the machine's time zone.
+async function todayIsTheFrenchDay(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'America/New_York' });
+  await page.reload({ waitUntil: 'load' });
+  await page.locator('[data-meter="demo"] rect.bar').first().waitFor();
+  const deadline = Date.now() + 40000; // the page refreshes its charts every 30 s
+  for (;;) {
+    const r = await page.evaluate(async () => {
+      const v = await (await fetch('/api/v1/meters', { cache: 'no-store' })).json();
+      const e = v.meters.find(m => m.name === 'demo').history.energy_per_hour;
+      const bars = from => e.drawn_wh
+        .filter((wh, i) => wh != null && e.start_unix_seconds + i * e.step_seconds >= from).length;
+      const local = new Date();
+      local.setHours(0, 0, 0, 0);
+      return {
+        tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        want: bars(v.today_start_unix_seconds),
+        browser: bars(local.getTime() / 1000),
+        got: document.querySelectorAll('[data-meter="demo"] rect.bar.today:not(.inj)').length,
+      };
+    });
+    if (r.tz !== 'America/New_York') fail(`the time zone override did not apply: ${r.tz}`);
+    if (r.want === r.browser) fail(`French and ${r.tz} midnights give the same ${r.want} bars: the check proves nothing`);
+    if (r.got === r.want) {
+      console.log(`today in ${r.tz}: ${r.got} bars from French midnight (the browser's midnight would give ${r.browser})`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      fail(`today's bars in ${r.tz}: ${r.got} highlighted, want ${r.want} from French midnight (the browser's midnight gives ${r.browser})`);
+    }
+    await page.waitForTimeout(1000);
+  }
 }
 
 let exporter = null;
@@ -113,6 +187,9 @@ async function main() {
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     console.log(`screenshot: ${SCREENSHOT}`);
+
+    await todayIsTheFrenchDay(context, page);
+    await overloadAndRatioAreShownAsTheApiSaysThem(page);
 
     if (outside.length) fail(`requests left 127.0.0.1: ${outside.join(', ')}`);
     if (errors.length) fail(`console errors: ${errors.join(' | ')}`);
