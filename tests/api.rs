@@ -596,3 +596,52 @@ fn the_checksum_error_ratio_is_bad_groups_over_groups_received_as_in_the_metrics
         Some(1.0)
     );
 }
+
+/// Object keys must match at every level (arrays: their first elements), and the fixed
+/// steps of the history must have their real values; other values are examples.
+fn same_shape(example: &Value, real: &Value, path: &str) {
+    match (example, real) {
+        (Value::Object(e), Value::Object(r)) => {
+            let (ek, rk): (Vec<_>, Vec<_>) = (e.keys().collect(), r.keys().collect());
+            assert_eq!(ek, rk, "README example keys at {path}");
+            for (k, v) in e {
+                let at = format!("{path}.{k}");
+                if k == "step_seconds" {
+                    assert_eq!(v, &r[k], "README example at {at}");
+                }
+                same_shape(v, &r[k], &at);
+            }
+        }
+        (Value::Array(e), Value::Array(r)) => {
+            if let (Some(e), Some(r)) = (e.first(), r.first()) {
+                same_shape(e, r, &format!("{path}[0]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_readme_json_example_has_the_shape_of_a_real_answer() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let after = readme
+        .split("A historic single-phase meter on HP/HC")
+        .nth(1)
+        .expect("the example's introduction");
+    let block = after
+        .split("```json\n")
+        .nth(1)
+        .and_then(|b| b.split("\n```").next())
+        .expect("a json block");
+    let example: Value = serde_json::from_str(block).expect("the README example is JSON");
+    let source = format!(
+        "home=file:{}",
+        data("synthetic/historic_mono_hc.tic").display()
+    );
+    let e = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
+    let real = wait_api(&e, "the replayed frame", |v| {
+        v["meters"][0]["health"]["frames_total"] == 1
+    });
+    same_shape(&example, &real, "$");
+}
