@@ -7,6 +7,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use common::data;
+use common::exporter::Exporter;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
@@ -166,4 +167,23 @@ fn decode_flags_a_cooked_tty_capture() {
         err.lines().last(),
         Some("frames=4 checksum_errors=0 format_errors=0 size_errors=0 interrupted=1")
     );
+}
+
+/// A port in use is a failure at run time, not a usage error: the command line is right and the
+/// same command works once the port is free. Its error is printed once: the OS message used to
+/// come twice, once in the error's own text and once more as its source in the chain.
+#[test]
+fn a_port_in_use_is_one_error_and_exit_1() {
+    let first = Exporter::start(&["--source", "demo"]);
+    let addr = first.addr.to_string();
+    let o = run(&["--source", "demo", "--web.listen-address", &addr]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains(&format!("cannot listen on {addr}")),
+        "{err}"
+    );
+    assert_eq!(err.matches("Address already in use").count(), 1, "{err}");
 }
