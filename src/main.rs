@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use teleinfo_exporter::cli::{Cli, Command, DecodeArgs, ProbeArgs, ServeArgs};
 use teleinfo_exporter::commands::decode::{self, Output};
+use teleinfo_exporter::config::ConfigError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,9 +25,17 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_level.map(|l| l.as_str()));
     let config = match args.into_config() {
         Ok(config) => config,
-        Err(e) => Cli::command()
-            .error(clap::error::ErrorKind::ValueValidation, e)
-            .exit(),
+        Err(e) => {
+            // Every usage error names its option; this one is found only once all the
+            // values are in, so clap cannot say which option it came from.
+            let message = match e {
+                ConfigError::DuplicateName(_) => format!("invalid '--source' values: {e}"),
+                e => e.to_string(),
+            };
+            Cli::command()
+                .error(clap::error::ErrorKind::ValueValidation, message)
+                .exit()
+        }
     };
     match serve(config) {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,32 +22,56 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// What the README promises: exit status 2, a first line `error: …` that names the option and
+/// the bad value, and clap's hint to `--help` as the last line (with, for some errors, the
+/// usage in between).
 #[test]
-fn bad_values_exit_2_and_name_the_value() {
-    for (args, named) in [
-        (&["--source", "ttyAMA0"][..], "ttyAMA0"),
-        (&["--source", "/dev/ttyUSB0@4800"], "4800"),
-        (&["--source", "demo:gas"], "gas"),
-        (&["--source", "tcp://meter"], "meter"),
-        (&["--source", "demo", "--stale-after", "soon"], "soon"),
+fn bad_values_exit_2_and_name_the_option_and_the_value() {
+    for (args, option, named) in [
+        (&["--source", "ttyAMA0"][..], "--source", "ttyAMA0"),
+        (&["--source", "/dev/ttyUSB0@4800"], "--source", "4800"),
+        (&["--source", "demo:gas"], "--source", "gas"),
+        (&["--source", "tcp://meter"], "--source", "meter"),
+        (
+            &["--source", "demo", "--stale-after", "soon"],
+            "--stale-after",
+            "soon",
+        ),
         (
             &["--source", "demo", "--web.listen-address", "11798"],
+            "--web.listen-address",
             "11798",
         ),
-        (&["--source", "demo", "--replay-speed", "fast"], "fast"),
-        (&["--source", "demo", "--log.level", "loud"], "loud"),
+        (
+            &["--source", "demo", "--replay-speed", "fast"],
+            "--replay-speed",
+            "fast",
+        ),
+        (
+            &["--source", "demo", "--log.level", "loud"],
+            "--log.level",
+            "loud",
+        ),
         (
             &["--source", "a=demo", "--source", "a=demo:standard"],
+            "--source",
             "\"a\"",
         ),
-        (&["--bogus"], "--bogus"),
+        (&["--bogus"], "--bogus", "--bogus"),
     ] {
         let o = run(args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        let first = err.lines().next().unwrap_or("");
+        assert!(first.starts_with("error: "), "{args:?}: {err}");
         assert!(
-            stderr(&o).contains(named),
-            "{args:?} should name {named}: {}",
-            stderr(&o)
+            first.contains(option) && first.contains(named),
+            "{args:?}: the first line should name {option} and {named}: {err}"
+        );
+        assert_eq!(
+            err.lines().last(),
+            Some("For more information, try '--help'."),
+            "{args:?}: {err}"
         );
     }
 }
