@@ -166,7 +166,7 @@ fn decode_reads_stdin_and_prints_a_table() {
         table.starts_with("frame 1: standard mode, 48 groups"),
         "{table}"
     );
-    assert!(table.contains("4812345 Wh"), "{table}");
+    assert!(table.contains("  4 812 345 Wh\n"), "{table}");
     assert_eq!(
         stderr(&o).trim(),
         "frames=1 checksum_errors=0 format_errors=0 size_errors=0 interrupted=0"

@@ -50,8 +50,11 @@ fn a_good_historic_line() {
     assert_eq!(o.status.code(), Some(0), "{text}");
     assert!(text.contains("historic-mode frames at 1200 Bd"), "{text}");
     assert!(text.contains("serial number   031762120162"), "{text}");
-    assert!(text.contains("tariff          HC.."), "{text}");
-    assert!(text.contains("apparent power  02800 VA"), "{text}");
+    assert!(
+        text.contains("tariff          off-peak hours (HC)\n"),
+        "{text}"
+    );
+    assert!(text.contains("apparent power  2 800 VA\n"), "{text}");
 }
 
 #[test]

@@ -5,7 +5,6 @@ use std::io::{self, Read, Write};
 
 use serde::Serialize;
 
-use crate::tic::value::Reading;
 use crate::tic::{Decoder, DecoderStats, Frame};
 
 /// How frames are printed.
@@ -128,10 +127,14 @@ fn write_table(out: &mut impl Write, index: u64, frame: &Frame<'_>) -> io::Resul
         } else {
             g.value.to_owned()
         };
+        // What the value means, in words and units; left out where it would only repeat the
+        // value (a serial number, a free text) or where the value does not read as its
+        // label's type.
         let meaning = g
             .typed()
+            .map(|t| t.to_string())
             .ok()
-            .and_then(|t| describe(&t.reading))
+            .filter(|m| m != g.value.trim())
             .unwrap_or_default();
         let line = format!(
             "  {:<9}  {:<13}  {:<20} {meaning}",
@@ -142,38 +145,6 @@ fn write_table(out: &mut impl Write, index: u64, frame: &Frame<'_>) -> io::Resul
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
-}
-
-/// A short reading of a typed value with its unit, for the table.
-fn describe(reading: &Reading<'_>) -> Option<String> {
-    Some(match *reading {
-        Reading::Energy { wh } => format!("{wh} Wh"),
-        Reading::ReactiveEnergy { varh } => format!("{varh} varh"),
-        Reading::ApparentPower { va } => format!("{va} VA"),
-        Reading::ActivePower { w } => format!("{w} W"),
-        Reading::PowerKva { kva } => format!("{kva} kVA"),
-        Reading::Current { amperes } => format!("{amperes} A"),
-        Reading::Voltage { volts } => format!("{volts} V"),
-        Reading::Minutes(m) => format!("{m} min"),
-        Reading::Period(p) => format!("{p:?}"),
-        Reading::Tomorrow(c) => c.map_or("unknown".to_owned(), |c| c.as_str().to_owned()),
-        Reading::Status(s) => format!(
-            "index {}{}{}",
-            s.supplier_index(),
-            if s.overload() { ", OVERLOAD" } else { "" },
-            if s.producer() { ", producer" } else { "" }
-        ),
-        Reading::Relays(r) => format!(
-            "closed: {:?}",
-            (1..=8).filter(|&n| r.closed(n)).collect::<Vec<_>>()
-        ),
-        Reading::PhasePresence(p) => format!(
-            "absent: {:?}",
-            (1..=3).filter(|&n| p.absent(n)).collect::<Vec<_>>()
-        ),
-        Reading::TariffIndex(i) => format!("supplier index {i}"),
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -209,15 +180,17 @@ mod tests {
     }
 
     #[test]
-    fn table_shows_units() {
+    fn table_shows_values_as_words_and_units() {
+        let input = b"\x02\nADCO 021728123456 @\r\nPTEC HCJB C\r\nPAPP 01520 )\r\x03";
         let mut out = Vec::new();
-        run(FRAME, &mut out, Output::Table).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(
-            text.starts_with("frame 1: historic mode, 2 groups\n"),
-            "{text}"
+        run(&input[..], &mut out, Output::Table).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "frame 1: historic mode, 3 groups\n\
+             \x20 ADCO                      021728123456\n\
+             \x20 PTEC                      HCJB                 Tempo blue day, off-peak\n\
+             \x20 PAPP                      01520                1 520 VA\n"
         );
-        assert!(text.contains("1520 VA"), "{text}");
     }
 
     #[test]

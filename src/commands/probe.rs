@@ -25,8 +25,10 @@ pub struct SpeedResult {
     pub stats: DecoderStats,
     pub mode: Option<Mode>,
     pub serial: Option<String>,
+    /// The tariff option (OPTARIF) or name (NGTF), as words.
     pub tariff: Option<String>,
-    pub apparent_power_va: Option<String>,
+    /// The apparent power (PAPP or SINSTS) with its unit, e.g. `740 VA`.
+    pub apparent_power: Option<String>,
     /// Bytes with bit 7 set: the parity bit of a line read as 8N1 somewhere upstream.
     pub high_bit_bytes: u64,
     pub cooked_tty: bool,
@@ -87,15 +89,22 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
         result.high_bit_bytes += bytes.iter().filter(|&&b| b & 0x80 != 0).count() as u64;
         decoder.feed(bytes, |frame| {
             result.mode = Some(frame.mode());
-            let text = |l: Label| frame.get(l).map(|g| g.value.trim().to_owned());
-            if let Some(s) = text(Label::Adco).or_else(|| text(Label::Adsc)) {
+            // Values as a person reads them (`740 VA`, not `00740`); a value that does not
+            // read as its type is shown as sent rather than hidden.
+            let shown = |l: Label| {
+                frame.get(l).map(|g| {
+                    g.typed()
+                        .map_or_else(|_| g.value.trim().to_owned(), |t| t.to_string())
+                })
+            };
+            if let Some(s) = shown(Label::Adco).or_else(|| shown(Label::Adsc)) {
                 result.serial = Some(s);
             }
-            if let Some(t) = text(Label::Optarif).or_else(|| text(Label::Ngtf)) {
+            if let Some(t) = shown(Label::Optarif).or_else(|| shown(Label::Ngtf)) {
                 result.tariff = Some(t);
             }
-            if let Some(p) = text(Label::Papp).or_else(|| text(Label::Sinsts)) {
-                result.apparent_power_va = Some(p);
+            if let Some(p) = shown(Label::Papp).or_else(|| shown(Label::Sinsts)) {
+                result.apparent_power = Some(p);
             }
         });
         result.cooked_tty |= decoder.looks_like_cooked_tty();
@@ -211,9 +220,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "  apparent power  {}",
-                r.apparent_power_va
-                    .as_deref()
-                    .map_or("not sent".to_owned(), |p| format!("{p} VA"))
+                r.apparent_power.as_deref().unwrap_or("not sent")
             );
         }
         let _ = writeln!(out, "diagnosis:");
