@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use common::data;
-use common::exporter::Exporter;
+use common::exporter::{Exporter, sample};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
@@ -118,18 +118,18 @@ fn decode_json_on_every_fixture() {
         assert_eq!(o.status.code(), Some(0), "{}", path.display());
         let summary = stderr(&o);
         let last = summary.lines().last().unwrap_or("");
-        let frames: usize = last
-            .strip_prefix("frames=")
-            .and_then(|r| r.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{}: summary {last:?}", path.display()));
-        assert!(
-            last.contains(" checksum_errors=")
-                && last.contains(" format_errors=")
-                && last.contains(" size_errors=")
-                && last.contains(" interrupted="),
-            "{last}"
-        );
+        // Every frame, clean or with errors, is one JSON line.
+        let frames = (summary_count(last, "clean_frames")
+            + summary_count(last, "frames_with_errors")) as usize;
+        for key in [
+            "interrupted_frames",
+            "valid_groups",
+            "checksum_errors",
+            "format_errors",
+            "size_errors",
+        ] {
+            summary_count(last, key);
+        }
         let stdout = String::from_utf8(o.stdout).unwrap();
         assert_eq!(stdout.lines().count(), frames, "{}", path.display());
         for line in stdout.lines() {
@@ -163,13 +163,14 @@ fn decode_reads_stdin_and_prints_a_table() {
     assert!(o.status.success());
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(
-        table.starts_with("frame 1: standard mode, 48 groups"),
+        table.starts_with("frame 1: standard mode, 48 valid groups\n"),
         "{table}"
     );
     assert!(table.contains("  4 812 345 Wh\n"), "{table}");
     assert_eq!(
         stderr(&o).trim(),
-        "frames=1 checksum_errors=0 format_errors=0 size_errors=0 interrupted=0"
+        "clean_frames=1 frames_with_errors=0 interrupted_frames=0 valid_groups=48 \
+         checksum_errors=0 format_errors=0 size_errors=0"
     );
 }
 
@@ -189,7 +190,10 @@ fn decode_flags_a_cooked_tty_capture() {
     assert!(err.contains("cooked"), "{err}");
     assert_eq!(
         err.lines().last(),
-        Some("frames=4 checksum_errors=0 format_errors=0 size_errors=0 interrupted=1")
+        Some(
+            "clean_frames=4 frames_with_errors=0 interrupted_frames=1 valid_groups=71 \
+             checksum_errors=0 format_errors=0 size_errors=0"
+        )
     );
 }
 
@@ -210,4 +214,57 @@ fn a_port_in_use_is_one_error_and_exit_1() {
         "{err}"
     );
     assert_eq!(err.matches("Address already in use").count(), 1, "{err}");
+}
+
+/// The value of `key=N` in a `decode` summary line.
+fn summary_count(line: &str, key: &str) -> u64 {
+    line.split(' ')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
+}
+
+/// `decode --stats` and `/metrics` count frames in the same words: the clean frames of the
+/// summary line are `teleinfo_frames_total` of the same bytes replayed through `serve`. The
+/// capture with line noise is the one where they differ most from all complete frames (25
+/// frames, of which 5 clean).
+#[test]
+fn decode_counts_the_frames_that_teleinfo_frames_total_counts() {
+    for (file, clean, with_errors) in [
+        (
+            "real/ticdecodecpp__continuous_linky_3P_historical_TIC_with_rx_errors.bin",
+            5,
+            20,
+        ),
+        ("real/pyteleinfo__captured_frames.bin", 10, 0),
+        ("real/sanpii-teleinfo__teleinfo.txt", 0, 3),
+    ] {
+        let path = data(file);
+        let o = run(&["decode", "--stats", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let err = stderr(&o);
+        let summary = err.lines().last().unwrap_or("");
+        assert_eq!(
+            summary_count(summary, "clean_frames"),
+            clean,
+            "{file}: {summary}"
+        );
+        assert_eq!(
+            summary_count(summary, "frames_with_errors"),
+            with_errors,
+            "{file}: {summary}"
+        );
+
+        let size = std::fs::metadata(&path).unwrap().len() as f64;
+        let source = format!("m=file:{}", path.display());
+        let exporter = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
+        let scrape = exporter.wait_for("the end of the replay", |m| {
+            sample(m, "teleinfo_bytes_total{meter=\"m\"}") == Some(size)
+        });
+        assert_eq!(
+            sample(&scrape, "teleinfo_frames_total{meter=\"m\"}"),
+            Some(clean as f64),
+            "{file}"
+        );
+    }
 }

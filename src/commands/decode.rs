@@ -5,6 +5,7 @@ use std::io::{self, Read, Write};
 
 use serde::Serialize;
 
+use super::counted;
 use crate::tic::{Decoder, DecoderStats, Frame};
 
 /// How frames are printed.
@@ -33,15 +34,20 @@ struct JsonGroup<'a> {
     value: &'a str,
 }
 
-/// The summary line printed on stderr at the end.
+/// The summary line printed on stderr at the end, in the words of docs/metrics.md. No count
+/// is a bare "frames": `clean_frames` is what `teleinfo_frames_total` counts for the same
+/// bytes, and a reader comparing the two must not find another number under that name.
 pub fn summary_line(stats: &DecoderStats) -> String {
     format!(
-        "frames={} checksum_errors={} format_errors={} size_errors={} interrupted={}",
-        stats.frames,
+        "clean_frames={} frames_with_errors={} interrupted_frames={} valid_groups={} \
+         checksum_errors={} format_errors={} size_errors={}",
+        stats.clean_frames,
+        stats.frames_with_errors(),
+        stats.interrupted,
+        stats.groups,
         stats.checksum_errors,
         stats.format_errors,
         stats.size_errors,
-        stats.interrupted
     )
 }
 
@@ -111,16 +117,16 @@ fn write_json(out: &mut impl Write, frame: &Frame<'_>) -> io::Result<()> {
 }
 
 fn write_table(out: &mut impl Write, index: u64, frame: &Frame<'_>) -> io::Result<()> {
-    writeln!(
-        out,
-        "frame {index}: {} mode, {} groups{}",
-        frame.mode(),
-        frame.len(),
-        match frame.dropped_groups() {
-            0 => String::new(),
-            n => format!(", {n} dropped"),
-        }
-    )?;
+    let valid = counted(frame.len() as u64, "valid group", "valid groups");
+    match frame.dropped_groups() {
+        0 => writeln!(out, "frame {index}: {} mode, {valid}", frame.mode())?,
+        n => writeln!(
+            out,
+            "frame {index}, with errors: {} mode, {valid}, {} dropped",
+            frame.mode(),
+            counted(n, "bad group", "bad groups")
+        )?,
+    }
     for g in frame.groups() {
         let value = if g.value.starts_with(' ') || g.value.ends_with(' ') || g.value.is_empty() {
             format!("{:?}", g.value)
@@ -164,7 +170,8 @@ mod tests {
         assert!(!cooked);
         assert_eq!(
             summary_line(&stats),
-            "frames=2 checksum_errors=0 format_errors=0 size_errors=0 interrupted=0"
+            "clean_frames=2 frames_with_errors=0 interrupted_frames=0 valid_groups=4 \
+             checksum_errors=0 format_errors=0 size_errors=0"
         );
     }
 
@@ -186,10 +193,31 @@ mod tests {
         run(&input[..], &mut out, Output::Table).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "frame 1: historic mode, 3 groups\n\
+            "frame 1: historic mode, 3 valid groups\n\
              \x20 ADCO                      021728123456\n\
              \x20 PTEC                      HCJB                 Tempo blue day, off-peak\n\
              \x20 PAPP                      01520                1 520 VA\n"
+        );
+    }
+
+    #[test]
+    fn a_frame_with_errors_says_so_and_counts_apart() {
+        // The second PAPP has a bad checksum: one clean frame, one frame with errors.
+        let mut input = FRAME.to_vec();
+        input.extend_from_slice(b"\x02\nADCO 021728123456 @\r\nPAPP 01520 X\r\x03");
+        let mut out = Vec::new();
+        let (stats, _) = run(&input[..], &mut out, Output::Table).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "\nframe 2, with errors: historic mode, 1 valid group, 1 bad group dropped\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            summary_line(&stats),
+            "clean_frames=1 frames_with_errors=1 interrupted_frames=0 valid_groups=3 \
+             checksum_errors=1 format_errors=0 size_errors=0"
         );
     }
 

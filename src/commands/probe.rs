@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncReadExt;
 
+use super::counted;
 use crate::source::OpenError;
 use crate::source::serial::{self, Detection};
 use crate::tic::{Decoder, DecoderStats, Label, Mode};
@@ -115,8 +116,9 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
 }
 
 impl Report {
-    /// The speed whose frames are valid and match it (a historic frame at 1200 Bd, a standard
-    /// one at 9600 Bd). A pty or a TCP bridge delivers at any speed, so both may decode.
+    /// The speed at which frames arrive (clean or with errors: a noisy line is still the
+    /// right speed) and match it (a historic frame at 1200 Bd, a standard one at 9600 Bd). A
+    /// pty or a TCP bridge delivers at any speed, so both may decode.
     pub fn working_speed(&self) -> Option<&SpeedResult> {
         let valid = |r: &&SpeedResult| r.stats.frames > 0;
         self.results
@@ -142,9 +144,9 @@ impl Report {
                     .to_owned(),
             ),
             None => advice.push(
-                "bytes arrive but never a valid frame at 1200 nor 9600 Bd: check the wiring \
-                 (I1/I2), that the adapter suits the speed (some 1200 Bd adapters cannot do \
-                 9600 Bd), and that this is a TIC line"
+                "bytes arrive but never a frame (STX, valid groups, ETX) at 1200 nor 9600 Bd: \
+                 check the wiring (I1/I2), that the adapter suits the speed (some 1200 Bd \
+                 adapters cannot do 9600 Bd), and that this is a TIC line"
                     .to_owned(),
             ),
             Some(r) => {
@@ -193,15 +195,22 @@ impl Report {
                 let _ = writeln!(out, "cannot open ({e})");
                 continue;
             }
+            // The words of docs/metrics.md, as in `decode`'s summary line.
             let s = &r.stats;
             let _ = writeln!(
                 out,
-                "{} bytes, {} frames, {} valid groups, {} checksum errors, {} format errors{}",
-                s.bytes,
-                s.frames,
-                s.groups,
-                s.checksum_errors,
-                s.format_errors,
+                "{}, {}, {}, {}, {}, {}, {}{}",
+                counted(s.bytes, "byte", "bytes"),
+                counted(s.clean_frames, "clean frame", "clean frames"),
+                counted(
+                    s.frames_with_errors(),
+                    "frame with errors",
+                    "frames with errors"
+                ),
+                counted(s.interrupted, "interrupted frame", "interrupted frames"),
+                counted(s.groups, "valid group", "valid groups"),
+                counted(s.checksum_errors, "checksum error", "checksum errors"),
+                counted(s.format_errors, "format error", "format errors"),
                 r.mode.map_or(String::new(), |m| format!(", {m} mode")),
             );
         }

@@ -38,13 +38,17 @@ pub const MAX_GROUPS: usize = 512;
 const COOKED_TTY_STREAK: u32 = 4;
 
 /// Counters since the decoder was created. All are cumulative and never decrease.
+///
+/// The words are those of docs/metrics.md ("Words"): a *frame* is complete (STX … ETX) with
+/// at least one valid group; it is *clean* when every group was valid, else it is a *frame
+/// with errors*; an *interrupted* frame was cut before its end and is not a frame.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DecoderStats {
     /// Bytes fed.
     pub bytes: u64,
-    /// Complete frames yielded (STX … ETX with at least one valid group).
+    /// Frames yielded, clean or with errors.
     pub frames: u64,
-    /// Complete frames yielded whose every group was valid.
+    /// Clean frames yielded: every group valid. `teleinfo_frames_total` counts these.
     pub clean_frames: u64,
     /// Valid groups, inside or outside a frame.
     pub groups: u64,
@@ -57,6 +61,13 @@ pub struct DecoderStats {
     pub size_errors: u64,
     /// Frames cut by EOT, by a new STX before their ETX, or by the end of the input.
     pub interrupted: u64,
+}
+
+impl DecoderStats {
+    /// Frames yielded with at least one bad group dropped (their valid groups still count).
+    pub fn frames_with_errors(&self) -> u64 {
+        self.frames.saturating_sub(self.clean_frames)
+    }
 }
 
 /// The state of a streaming TIC decoder. See the module documentation.
