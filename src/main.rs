@@ -117,14 +117,11 @@ fn run_decode(args: DecodeArgs) -> ExitCode {
         }
     };
     match result {
-        Ok((stats, cooked)) => {
-            if cooked {
-                eprintln!(
-                    "warning: CR arrived as LF and ETX never came: the tty is in cooked mode; \
-                     set it raw (stty -F DEVICE raw) before capturing"
-                );
+        Ok(summary) => {
+            for note in summary.notes() {
+                eprintln!("{note}");
             }
-            eprintln!("{}", decode::summary_line(&stats));
+            eprintln!("{}", summary.line());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -6,8 +6,8 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use common::data;
 use common::exporter::{Exporter, sample};
+use common::{data, read};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
@@ -266,5 +266,88 @@ fn decode_counts_the_frames_that_teleinfo_frames_total_counts() {
             Some(clean as f64),
             "{file}"
         );
+    }
+}
+
+/// `decode` with `input` on stdin: (exit status, stdout, stderr).
+fn decode_stdin(args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
+        .arg("decode")
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    (o.status.code(), out, stderr(&o))
+}
+
+/// A frame copied as text from a forum loses STX and ETX: `decode` says so on stderr with the
+/// number of valid groups, and the table still shows those groups (not the JSON, whose lines
+/// are frames).
+#[test]
+fn decode_of_groups_without_frame_markers_says_so_and_shows_the_groups() {
+    let framed = read("synthetic/historic_mono_base.tic");
+    let groups_only: Vec<u8> = framed
+        .iter()
+        .copied()
+        .filter(|&b| b != 0x02 && b != 0x03)
+        .collect();
+    let (code, table, err) = decode_stdin(&[], &groups_only);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, framed_table, _) = decode_stdin(&[], &framed);
+    let framed_groups = framed_table.split_once('\n').map_or("", |(_, rest)| rest);
+    assert!(framed_groups.contains("  BASE "), "{framed_table}");
+    assert_eq!(
+        table,
+        format!("outside any frame (historic mode):\n{framed_groups}"),
+        "{err}"
+    );
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "warning: no frame markers (STX 0x02 / ETX 0x03) were found, so there is no frame, \
+             only 10 valid groups, shown above outside any frame. A capture copied as text \
+             (from a web page, a forum, a terminal) loses these bytes, and the exporter takes \
+             values only from whole frames"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        lines.next(),
+        Some(
+            "clean_frames=0 frames_with_errors=0 interrupted_frames=0 valid_groups=10 \
+             checksum_errors=0 format_errors=0 size_errors=0"
+        )
+    );
+
+    // A real capture of that kind, in standard mode; with --json nothing is printed.
+    let bytes = read("real/teleinfo-nom__message_standard.txt");
+    let (code, json, err) = decode_stdin(&["--json"], &bytes);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(json, "", "{err}");
+    assert!(
+        err.contains("no frame markers (STX 0x02 / ETX 0x03) were found")
+            && err.contains("only 55 valid groups, not printed (--json prints frames only"),
+        "{err}"
+    );
+    assert_eq!(summary_count(&err, "valid_groups"), 55, "{err}");
+}
+
+/// A capture with frames gives no such warning, even if it starts mid-frame.
+#[test]
+fn decode_of_framed_captures_has_no_marker_warning() {
+    for file in [
+        "real/teleinfo-nom__stream_legacy_raw.txt",
+        "synthetic/historic_mono_base.tic",
+    ] {
+        let (code, _, err) = decode_stdin(&["--stats"], &read(file));
+        assert_eq!(code, Some(0), "{file}: {err}");
+        assert!(!err.contains("warning"), "{file}: {err}");
     }
 }

@@ -6,7 +6,8 @@ use std::io::{self, Read, Write};
 use serde::Serialize;
 
 use super::counted;
-use crate::tic::{Decoder, DecoderStats, Frame};
+use crate::tic::control::{ETX, STX};
+use crate::tic::{Decoder, DecoderStats, Frame, Group, Mode, Sink};
 
 /// How frames are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,20 +52,197 @@ pub fn summary_line(stats: &DecoderStats) -> String {
     )
 }
 
-/// Decodes `input` to the end, printing frames on `out`. Returns the decoder's counters and
-/// whether the stream looked like a cooked tty. Stops early (without error) if `out` is a
-/// closed pipe.
-pub fn run(
-    mut input: impl Read,
-    out: impl Write,
+/// What a whole decode found: the counters, and what the notes on stderr are made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub stats: DecoderStats,
+    /// The stream looked like it went through a tty in cooked mode.
+    pub cooked: bool,
+    /// Valid groups that came outside any frame.
+    pub loose_groups: u64,
+    /// Whether an STX and an ETX were seen anywhere in the input.
+    pub stx_seen: bool,
+    pub etx_seen: bool,
+    pub output: Output,
+}
+
+impl Summary {
+    /// The summary line (see [`summary_line`]).
+    pub fn line(&self) -> String {
+        summary_line(&self.stats)
+    }
+
+    /// Warnings for stderr, before the summary line: what went wrong with the capture itself
+    /// and how to fix it, so that an empty table never goes unexplained.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.cooked {
+            notes.push(
+                "warning: CR arrived as LF and ETX never came: the tty is in cooked mode; \
+                 set it raw (stty -F DEVICE raw) before capturing"
+                    .to_owned(),
+            );
+        }
+        if self.stats.frames == 0 && self.loose_groups > 0 {
+            let missing = match (self.stx_seen, self.etx_seen) {
+                (false, false) => "no frame markers (STX 0x02 / ETX 0x03) were found",
+                (false, true) => "no frame start marker (STX 0x02) was found",
+                (true, false) => "no frame end marker (ETX 0x03) was found",
+                (true, true) => "no frame was complete",
+            };
+            let groups = counted(self.loose_groups, "valid group", "valid groups");
+            let shown = match self.output {
+                Output::Table => format!("{groups}, shown above outside any frame"),
+                Output::Json => format!(
+                    "{groups}, not printed (--json prints frames only; the table shows them)"
+                ),
+                Output::Stats => groups,
+            };
+            notes.push(format!(
+                "warning: {missing}, so there is no frame, only {shown}. A capture copied as \
+                 text (from a web page, a forum, a terminal) loses these bytes, and the \
+                 exporter takes values only from whole frames"
+            ));
+        }
+        notes
+    }
+}
+
+/// Prints what the decoder hands out, as it comes.
+struct Printer<W: Write> {
+    out: W,
     output: Output,
-) -> io::Result<(DecoderStats, bool)> {
-    let mut out = io::BufWriter::new(out);
-    let mut decoder = Decoder::new();
+    /// Frames printed so far (the table numbers them).
+    frames: u64,
+    loose_groups: u64,
+    /// The last thing printed was a group outside any frame (so no new heading is needed).
+    in_loose_run: bool,
+    /// The first write error; nothing more is printed after it.
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Printer<W> {
+    fn print(&mut self, print: impl FnOnce(&mut W, Output) -> io::Result<()>) {
+        if self.error.is_none() {
+            if let Err(e) = print(&mut self.out, self.output) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+impl<W: Write> Sink for Printer<W> {
+    const LOOSE_GROUPS: bool = true;
+
+    fn frame(&mut self, frame: &Frame<'_>) {
+        self.frames += 1;
+        self.in_loose_run = false;
+        let index = self.frames;
+        self.print(|out, output| match output {
+            Output::Table => write_table(out, index, frame),
+            Output::Json => write_json(out, frame),
+            Output::Stats => Ok(()),
+        });
+    }
+
+    /// Shown in the table, not in JSON: a JSON line is a frame, and these groups are not part
+    /// of one (so their values would not reach /metrics either).
+    fn loose_group(&mut self, mode: Mode, group: Group<'_>) {
+        self.loose_groups += 1;
+        let heading = !std::mem::replace(&mut self.in_loose_run, true);
+        self.print(|out, output| {
+            if output != Output::Table {
+                return Ok(());
+            }
+            if heading {
+                writeln!(out, "outside any frame ({mode} mode):")?;
+            }
+            write_group(out, &group)
+        });
+    }
+}
+
+/// One decode: the decoder, what it printed, and which frame markers were seen. Fed in
+/// chunks from a file, stdin or a serial port.
+pub struct Session<W: Write> {
+    decoder: Decoder,
+    printer: Printer<io::BufWriter<W>>,
+    stx_seen: bool,
+    etx_seen: bool,
+    cooked: bool,
+}
+
+impl<W: Write> Session<W> {
+    pub fn new(out: W, output: Output) -> Self {
+        Session {
+            decoder: Decoder::new(),
+            printer: Printer {
+                out: io::BufWriter::new(out),
+                output,
+                frames: 0,
+                loose_groups: 0,
+                in_loose_run: false,
+                error: None,
+            },
+            stx_seen: false,
+            etx_seen: false,
+            cooked: false,
+        }
+    }
+
+    /// Decodes a chunk and prints what it completes. False once the output is closed or
+    /// failed: there is no point reading on.
+    pub fn feed(&mut self, bytes: &[u8]) -> bool {
+        if !(self.stx_seen && self.etx_seen) {
+            for &b in bytes {
+                self.stx_seen |= b & 0x7F == STX;
+                self.etx_seen |= b & 0x7F == ETX;
+            }
+        }
+        self.decoder.feed_sink(bytes, &mut self.printer);
+        self.cooked |= self.decoder.looks_like_cooked_tty();
+        self.printer.error.is_none()
+    }
+
+    /// Flushes what is printed, so that a live line shows each frame when it ends.
+    pub fn flush(&mut self) -> bool {
+        if self.printer.error.is_none() {
+            if let Err(e) = self.printer.out.flush() {
+                self.printer.error = Some(e);
+            }
+        }
+        self.printer.error.is_none()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> DecoderStats {
+        self.decoder.stats()
+    }
+
+    /// Ends the input. A closed pipe on the output (`decode … | head`) is not an error.
+    pub fn finish(mut self) -> io::Result<Summary> {
+        self.decoder.finish();
+        self.flush();
+        match self.printer.error.take() {
+            Some(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
+            _ => {}
+        }
+        Ok(Summary {
+            stats: self.decoder.stats(),
+            cooked: self.cooked,
+            loose_groups: self.printer.loose_groups,
+            stx_seen: self.stx_seen,
+            etx_seen: self.etx_seen,
+            output: self.printer.output,
+        })
+    }
+}
+
+/// Decodes `input` to the end, printing on `out`. Stops early (without error) if `out` is a
+/// closed pipe. A read error is returned; so is a write error other than a closed pipe.
+pub fn run(mut input: impl Read, out: impl Write, output: Output) -> io::Result<Summary> {
+    let mut session = Session::new(out, output);
     let mut chunk = vec![0u8; 64 * 1024];
-    let mut cooked = false;
-    let mut write_error: Option<io::Error> = None;
-    let mut index = 0u64;
     loop {
         let n = match input.read(&mut chunk) {
             Ok(0) => break,
@@ -72,31 +250,11 @@ pub fn run(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        decoder.feed(&chunk[..n], |frame| {
-            if write_error.is_some() {
-                return;
-            }
-            index += 1;
-            let result = match output {
-                Output::Table => write_table(&mut out, index, frame),
-                Output::Json => write_json(&mut out, frame),
-                Output::Stats => Ok(()),
-            };
-            if let Err(e) = result {
-                write_error = Some(e);
-            }
-        });
-        cooked |= decoder.looks_like_cooked_tty();
-        if write_error.is_some() {
+        if !session.feed(&chunk[..n]) {
             break;
         }
     }
-    decoder.finish();
-    match write_error.map_or_else(|| out.flush(), Err) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        other => other?,
-    }
-    Ok((decoder.stats(), cooked))
+    session.finish()
 }
 
 fn write_json(out: &mut impl Write, frame: &Frame<'_>) -> io::Result<()> {
@@ -128,29 +286,35 @@ fn write_table(out: &mut impl Write, index: u64, frame: &Frame<'_>) -> io::Resul
         )?,
     }
     for g in frame.groups() {
-        let value = if g.value.starts_with(' ') || g.value.ends_with(' ') || g.value.is_empty() {
-            format!("{:?}", g.value)
-        } else {
-            g.value.to_owned()
-        };
-        // What the value means, in words and units; left out where it would only repeat the
-        // value (a serial number, a free text) or where the value does not read as its
-        // label's type.
-        let meaning = g
-            .typed()
-            .map(|t| t.to_string())
-            .ok()
-            .filter(|m| m != g.value.trim())
-            .unwrap_or_default();
-        let line = format!(
-            "  {:<9}  {:<13}  {:<20} {meaning}",
-            g.name,
-            g.horodate.unwrap_or(""),
-            value
-        );
-        writeln!(out, "{}", line.trim_end())?;
+        write_group(out, &g)?;
     }
     Ok(())
+}
+
+/// One table line: label, horodate, the value as sent (quoted when its padding matters), and
+/// what it means.
+fn write_group(out: &mut impl Write, g: &Group<'_>) -> io::Result<()> {
+    let value = if g.value.starts_with(' ') || g.value.ends_with(' ') || g.value.is_empty() {
+        format!("{:?}", g.value)
+    } else {
+        g.value.to_owned()
+    };
+    // What the value means, in words and units; left out where it would only repeat the
+    // value (a serial number, a free text) or where the value does not read as its label's
+    // type.
+    let meaning = g
+        .typed()
+        .map(|t| t.to_string())
+        .ok()
+        .filter(|m| m != g.value.trim())
+        .unwrap_or_default();
+    let line = format!(
+        "  {:<9}  {:<13}  {:<20} {meaning}",
+        g.name,
+        g.horodate.unwrap_or(""),
+        value
+    );
+    writeln!(out, "{}", line.trim_end())
 }
 
 #[cfg(test)]
@@ -162,7 +326,8 @@ mod tests {
     #[test]
     fn json_is_one_object_per_frame() {
         let mut out = Vec::new();
-        let (stats, cooked) = run(FRAME.repeat(2).as_slice(), &mut out, Output::Json).unwrap();
+        let summary = run(FRAME.repeat(2).as_slice(), &mut out, Output::Json).unwrap();
+        let (stats, cooked) = (summary.stats, summary.cooked);
         let text = String::from_utf8(out).unwrap();
         let line = r#"{"mode":"historic","groups":[{"label":"ADCO","value":"021728123456"},{"label":"PAPP","value":"01520"}],"errors":0}"#;
         assert_eq!(text, format!("{line}\n{line}\n"));
@@ -206,7 +371,7 @@ mod tests {
         let mut input = FRAME.to_vec();
         input.extend_from_slice(b"\x02\nADCO 021728123456 @\r\nPAPP 01520 X\r\x03");
         let mut out = Vec::new();
-        let (stats, _) = run(&input[..], &mut out, Output::Table).unwrap();
+        let stats = run(&input[..], &mut out, Output::Table).unwrap().stats;
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(
@@ -224,7 +389,7 @@ mod tests {
     #[test]
     fn stats_prints_nothing_per_frame() {
         let mut out = Vec::new();
-        let (stats, _) = run(FRAME, &mut out, Output::Stats).unwrap();
+        let stats = run(FRAME, &mut out, Output::Stats).unwrap().stats;
         assert!(out.is_empty());
         assert_eq!(stats.frames, 1);
     }

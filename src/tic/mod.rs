@@ -16,7 +16,7 @@ pub mod label;
 pub mod stge;
 pub mod value;
 
-pub use decoder::{Decoder, DecoderStats};
+pub use decoder::{Decoder, DecoderStats, Sink};
 pub use encode::{EncodeError, FrameWriter};
 pub use frame::{Frame, Group, OwnedFrame, OwnedGroup};
 pub use group::GroupError;
