@@ -84,8 +84,9 @@ pub async fn run_with(
     Ok(())
 }
 
-/// Resolves on SIGTERM (systemd, docker stop) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
+/// Resolves on SIGTERM (systemd, docker stop) or SIGINT (Ctrl-C). Also ends `decode` of a
+/// live port, which then prints its summary.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

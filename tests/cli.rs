@@ -4,10 +4,15 @@
 mod common;
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use common::exporter::{Exporter, sample};
+use common::exporter::{DEADLINE, Exporter, sample};
 use common::{data, read};
+use serialport::SerialPort;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
@@ -349,5 +354,235 @@ fn decode_of_framed_captures_has_no_marker_warning() {
         let (code, _, err) = decode_stdin(&["--stats"], &read(file));
         assert_eq!(code, Some(0), "{file}: {err}");
         assert!(!err.contains("warning"), "{file}: {err}");
+    }
+}
+
+/// A pty standing in for a serial port left in cooked mode (as a fresh tty is, and as `cat` or
+/// a cooked picocom leave it): CR turned into LF, ETX (the interrupt character) swallowed.
+/// `decode DEVICE` sets it raw 7E1, as `serve` does, so the frames decode as they were sent.
+struct CookedPty {
+    device: String,
+    stop: Arc<AtomicBool>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    _slave: serialport::TTYPort,
+}
+
+impl CookedPty {
+    /// Writes `bytes` to the master side every 50 ms until dropped.
+    fn feeding(bytes: Vec<u8>) -> CookedPty {
+        let (mut master, slave) = serialport::TTYPort::pair().unwrap();
+        let device = slave.name().unwrap();
+        let fd = slave.as_raw_fd();
+        // SAFETY: fcntl, tcgetattr and tcsetattr on the pair's open descriptors, with a
+        // termios that tcgetattr filled in.
+        unsafe {
+            // Not inherited by the decode under test: a copy of the master there would keep
+            // the pty from hanging up.
+            for fd in [master.as_raw_fd(), fd] {
+                assert_eq!(libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC), 0);
+            }
+            let mut t: libc::termios = std::mem::zeroed();
+            assert_eq!(libc::tcgetattr(fd, &mut t), 0);
+            t.c_iflag |= libc::ICRNL;
+            t.c_oflag |= libc::OPOST | libc::ONLCR;
+            t.c_lflag |= libc::ICANON | libc::ISIG | libc::IEXTEN | libc::ECHO;
+            assert_eq!(libc::tcsetattr(fd, libc::TCSANOW, &t), 0);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let writer = std::thread::spawn(move || {
+            let start = Instant::now();
+            while !flag.load(Ordering::Relaxed) && start.elapsed() < DEADLINE {
+                if master.write_all(&bytes).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        CookedPty {
+            device,
+            stop,
+            writer: Some(writer),
+            _slave: slave,
+        }
+    }
+
+    /// Stops writing and closes the master side: the port hangs up.
+    fn hang_up(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(w) = self.writer.take() {
+            w.join().unwrap();
+        }
+    }
+}
+
+impl Drop for CookedPty {
+    fn drop(&mut self) {
+        self.hang_up();
+    }
+}
+
+/// A running `decode` whose stdout and stderr are collected as they come.
+struct Decoding {
+    child: std::process::Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Decoding {
+    fn start(args: &[&str]) -> Decoding {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
+            .arg("decode")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let collect = |mut pipe: Box<dyn std::io::Read + Send>| {
+            let text = Arc::new(Mutex::new(String::new()));
+            let sink = text.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            });
+            text
+        };
+        let stdout = collect(Box::new(child.stdout.take().unwrap()));
+        let stderr = collect(Box::new(child.stderr.take().unwrap()));
+        Decoding {
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Waits (bounded) until stdout contains `text`; false if it never did.
+    fn wait_for_output(&self, text: &str) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            if self.stdout.lock().unwrap().contains(text) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Sends `signal` (if any), waits (bounded) for the exit; (status code, stdout, stderr).
+    fn end(mut self, signal: Option<libc::c_int>) -> (Option<i32>, String, String) {
+        if let Some(signal) = signal {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+        }
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                break self.child.wait().unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // The collectors end with the pipes; give them a moment to take the last bytes.
+        std::thread::sleep(Duration::from_millis(100));
+        let out = self.stdout.lock().unwrap().clone();
+        let err = self.stderr.lock().unwrap().clone();
+        (status.code(), out, err)
+    }
+}
+
+/// The frames of `historic_mono_hc.tic` as the table prints them.
+fn expected_hc_frame() -> String {
+    let (_, table, _) = decode_stdin(&[], &read("synthetic/historic_mono_hc.tic"));
+    table
+        .split_once('\n')
+        .map(|(_, groups)| groups.to_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn decode_of_a_cooked_tty_sets_it_raw_and_stops_on_ctrl_c_with_the_summary() {
+    let pty = CookedPty::feeding(read("synthetic/historic_mono_hc.tic"));
+    let decoding = Decoding::start(&[&pty.device]);
+    let got_frames = decoding.wait_for_output("\nframe 3: ");
+    let (code, out, err) = decoding.end(Some(libc::SIGINT));
+    assert!(got_frames, "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(code, Some(0), "stderr:\n{err}");
+    assert!(
+        err.starts_with(&format!("reading {} at 1200 Bd, 7E1 raw", pty.device)),
+        "{err}"
+    );
+    assert!(!err.contains("cooked"), "{err}");
+    // Every frame whole: ended by its ETX, CR intact, nothing outside a frame.
+    let groups = expected_hc_frame();
+    assert!(groups.starts_with("  ADCO "), "{groups}");
+    assert!(
+        out.contains(&format!(
+            "frame 1: historic mode, 11 valid groups\n{groups}"
+        )),
+        "{out}"
+    );
+    assert!(
+        !out.contains("with errors") && !out.contains("outside"),
+        "{out}"
+    );
+    let summary = err.lines().last().unwrap_or("");
+    assert!(summary_count(summary, "clean_frames") >= 3, "{err}");
+    for key in [
+        "frames_with_errors",
+        "checksum_errors",
+        "format_errors",
+        "size_errors",
+    ] {
+        assert_eq!(summary_count(summary, key), 0, "{key}: {err}");
+    }
+}
+
+#[test]
+fn decode_of_a_port_at_a_given_speed_ends_when_the_port_hangs_up() {
+    let mut pty = CookedPty::feeding(read("synthetic/standard_mono_hchp.tic"));
+    let decoding = Decoding::start(&["--json", &format!("{}@9600", pty.device)]);
+    let got_frames = decoding.wait_for_output("}\n{");
+    pty.hang_up();
+    drop(pty);
+    let (code, out, err) = decoding.end(None);
+    assert!(got_frames, "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(code, Some(0), "stderr:\n{err}");
+    assert!(
+        err.contains(" at 9600 Bd, 7E1 raw (Ctrl-C to stop)\n"),
+        "{err}"
+    );
+    assert!(err.contains("the port hung up"), "{err}");
+    for line in out.lines() {
+        assert!(line.starts_with("{\"mode\":\"standard\""), "{line}");
+    }
+    let summary = err.lines().last().unwrap_or("");
+    assert!(summary_count(summary, "clean_frames") >= 2, "{err}");
+    assert_eq!(summary_count(summary, "checksum_errors"), 0, "{err}");
+}
+
+#[test]
+fn decode_speed_on_a_file_is_a_usage_error() {
+    let path = data("synthetic/historic_mono_base.tic");
+    let path = path.to_str().unwrap();
+    for args in [
+        vec!["decode", "--speed", "1200", path],
+        vec!["decode", "--speed", "4800", "/dev/ttyUSB0"],
+    ] {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        let first = err.lines().next().unwrap_or("");
+        assert!(
+            first.starts_with("error: ") && first.contains("speed"),
+            "{err}"
+        );
     }
 }

@@ -1,11 +1,24 @@
-//! `teleinfo-exporter decode`: print the frames of a capture, the setup-time replacement for
-//! `picocom` or `cat /dev/ttyAMA0`.
+//! `teleinfo-exporter decode`: print the frames of a capture or of a live serial port, the
+//! setup-time replacement for `picocom` or `cat /dev/ttyAMA0`.
+//!
+//! A serial device is opened as `serve` opens it ([`serial::open`]: 7E1, raw, exclusive), at
+//! the speed given or detected. Read as a plain file instead, a tty stays in whatever mode it
+//! was left, usually cooked: CR arrives as LF and ETX (Ctrl-C for the line discipline) is
+//! swallowed, which is why `cat` and a cooked `picocom` show mangled frames.
 
+use std::future::Future;
 use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
+use tokio::io::AsyncReadExt;
+use tokio::time::Instant;
 
 use super::counted;
+use crate::config::ConfigError;
+use crate::source::OpenError;
+use crate::source::serial::{self, Detection};
 use crate::tic::control::{ETX, STX};
 use crate::tic::{Decoder, DecoderStats, Frame, Group, Mode, Sink};
 
@@ -79,7 +92,8 @@ impl Summary {
         if self.cooked {
             notes.push(
                 "warning: CR arrived as LF and ETX never came: the tty is in cooked mode; \
-                 set it raw (stty -F DEVICE raw) before capturing"
+                 set it raw (stty -F DEVICE raw) before capturing, or give decode the device \
+                 itself, which it sets raw"
                     .to_owned(),
             );
         }
@@ -219,6 +233,15 @@ impl<W: Write> Session<W> {
         self.decoder.stats()
     }
 
+    /// Starts the counts again on a fresh decoder, keeping what was printed: after a guessed
+    /// speed gave nothing valid, its garbage is not the meter's errors.
+    pub fn restart(&mut self) {
+        self.decoder = Decoder::new();
+        self.stx_seen = false;
+        self.etx_seen = false;
+        self.cooked = false;
+    }
+
     /// Ends the input. A closed pipe on the output (`decode … | head`) is not an error.
     pub fn finish(mut self) -> io::Result<Summary> {
         self.decoder.finish();
@@ -255,6 +278,243 @@ pub fn run(mut input: impl Read, out: impl Write, output: Output) -> io::Result<
         }
     }
     session.finish()
+}
+
+/// Where `decode` reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    /// A capture file (or a pipe, or a path that does not exist: opening it says why).
+    File(PathBuf),
+    /// A serial device, with its speed when one was given (`DEVICE@1200`, `--speed`).
+    Port {
+        device: PathBuf,
+        baud: Option<u32>,
+    },
+}
+
+/// A `decode` argument that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Speed(#[from] ConfigError),
+    #[error("'--speed {option}' and '@{suffix}' disagree: give the speed once")]
+    TwoSpeeds { option: u32, suffix: u32 },
+    #[error("{path} is not a serial device: a speed ('--speed' or '@SPEED') applies only to one")]
+    SpeedForFile { path: String },
+}
+
+/// Parses a speed as `serve`'s `DEVICE@SPEED` does: 1200 or 9600 Bd.
+pub fn speed(s: &str) -> Result<u32, ConfigError> {
+    match s {
+        "1200" => Ok(1200),
+        "9600" => Ok(9600),
+        _ => Err(ConfigError::BadSpeed(s.to_owned())),
+    }
+}
+
+/// What the `decode` argument names. `DEVICE@SPEED` is split only when the path as written
+/// does not exist (a file may have `@` in its name); a terminal device is a serial port.
+pub fn input(arg: &Path, option: Option<u32>) -> Result<Input, InputError> {
+    if arg.as_os_str() == "-" {
+        return match option {
+            Some(_) => Err(InputError::SpeedForFile {
+                path: "stdin".to_owned(),
+            }),
+            None => Ok(Input::Stdin),
+        };
+    }
+    let (path, suffix) = match arg.to_str().and_then(|s| s.rsplit_once('@')) {
+        Some((path, digits))
+            if !arg.exists()
+                && !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (PathBuf::from(path), Some(speed(digits)?))
+        }
+        _ => (arg.to_path_buf(), None),
+    };
+    let baud = match (option, suffix) {
+        (Some(option), Some(suffix)) if option != suffix => {
+            return Err(InputError::TwoSpeeds { option, suffix });
+        }
+        (option, suffix) => option.or(suffix),
+    };
+    if is_tty(&path) {
+        return Ok(Input::Port { device: path, baud });
+    }
+    if baud.is_some() && path.exists() {
+        return Err(InputError::SpeedForFile {
+            path: path.display().to_string(),
+        });
+    }
+    Ok(Input::File(path))
+}
+
+/// True for a terminal device (a UART, a USB serial adapter, a pty), which must be set raw;
+/// false for anything else, `/dev/null` and `/dev/urandom` included, which is read as a file.
+///
+/// The test opens the device without blocking and without making it the controlling terminal:
+/// a plain open of a serial port can wait forever for a carrier that a TIC adapter never
+/// raises.
+#[cfg(unix)]
+fn is_tty(path: &Path) -> bool {
+    use std::io::IsTerminal;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let char_device = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device());
+    char_device
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .is_ok_and(|f| f.is_terminal())
+}
+
+#[cfg(not(unix))]
+fn is_tty(_: &Path) -> bool {
+    false
+}
+
+/// How the reading of a port ended.
+#[derive(Debug)]
+pub enum PortEnd {
+    /// `stop` resolved: Ctrl-C or SIGTERM.
+    Stopped,
+    /// The port hung up: end of input (a USB adapter unplugged, the other end of a pty closed).
+    HungUp,
+    /// Nobody reads the output any more (`decode DEVICE | head`).
+    OutputClosed,
+    /// A read failed.
+    Lost(io::Error),
+}
+
+/// Why a port could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum PortError {
+    /// The hint says what to fix (permissions, a busy or missing device).
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot write the output")]
+    Output(#[source] io::Error),
+}
+
+/// How long a fixed speed may bring bytes but no valid group, or no byte at all, before a
+/// note says what that usually means (the exporter logs the same after 30 s; a person
+/// watching a terminal wants to know sooner).
+const QUIET_NOTE_AFTER: Duration = Duration::from_secs(10);
+
+/// Decodes a serial port until `stop` resolves or the port ends, printing on `out` as frames
+/// complete; `note` receives what to tell the person on stderr (the speed tried, what a
+/// silent line means). The port is opened by [`serial::open`], as `serve` does. Without
+/// `baud`, 1200 Bd then 9600 Bd are tried in turn until one gives a valid group, with the
+/// probation windows of the exporter's own detection; the counters then start again, so the
+/// summary is about the speed that works.
+pub async fn run_port<W: Write>(
+    device: &Path,
+    baud: Option<u32>,
+    out: W,
+    output: Output,
+    stop: impl Future<Output = ()>,
+    mut note: impl FnMut(&str),
+) -> Result<(Summary, PortEnd), PortError> {
+    let mut session = Session::new(out, output);
+    let mut detection = Detection::default();
+    let mut buf = vec![0u8; 4096];
+    let mut cycles_told = false;
+    tokio::pin!(stop);
+    loop {
+        let mut opened = serial::open(device, baud, &mut detection)?;
+        let speed = opened.baud.unwrap_or(1200);
+        // Once both speeds failed and the person was told, the alternation goes on quietly.
+        if !cycles_told {
+            note(&format!(
+                "reading {} at {speed} Bd, 7E1 raw{} (Ctrl-C to stop)",
+                device.display(),
+                if opened.probation.is_some() {
+                    ", speed not given: trying it"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let started = Instant::now();
+        let mut quiet_told = false;
+        let end = loop {
+            // Wake up at the end of the probation, or when a silent line deserves a note.
+            let wake = match opened.probation {
+                Some(window) => started + window,
+                None if !quiet_told => started + QUIET_NOTE_AFTER,
+                None => started + Duration::from_secs(24 * 3600),
+            };
+            let read = tokio::select! {
+                () = &mut stop => break Some(PortEnd::Stopped),
+                read = tokio::time::timeout_at(wake, opened.reader.read(&mut buf)) => read,
+            };
+            let valid = session.stats().groups > 0;
+            match read {
+                Err(_) if opened.probation.is_some() && !valid => break None,
+                Err(_) => {
+                    // The one wake-up for the note: said only if nothing valid came.
+                    quiet_told = true;
+                    if !valid {
+                        note(&quiet_note(session.stats().bytes, speed));
+                    }
+                }
+                Ok(Ok(0)) => break Some(PortEnd::HungUp),
+                Ok(Ok(n)) => {
+                    if !(session.feed(&buf[..n]) && session.flush()) {
+                        break Some(PortEnd::OutputClosed);
+                    }
+                    if session.stats().groups > 0 {
+                        opened.probation = None; // the guessed speed is right
+                    }
+                }
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(Err(e)) => break Some(PortEnd::Lost(e)),
+            }
+        };
+        match end {
+            Some(end) => {
+                let summary = session.finish().map_err(PortError::Output)?;
+                return Ok((summary, end));
+            }
+            None => {
+                let bytes = session.stats().bytes > 0;
+                let diagnosis = detection.wrong_speed(bytes);
+                if !cycles_told {
+                    note(&format!(
+                        "no valid group at {speed} Bd in {} s",
+                        opened.probation.unwrap_or_default().as_secs()
+                    ));
+                    if let Some(diagnosis) = diagnosis {
+                        // Both speeds failed: say why once, then keep trying quietly.
+                        note(&format!(
+                            "warning: {diagnosis} (still trying both speeds; Ctrl-C to stop)"
+                        ));
+                        cycles_told = true;
+                    }
+                }
+                session.restart();
+            }
+        }
+    }
+}
+
+/// What a line that brought nothing valid at a fixed speed usually means.
+fn quiet_note(bytes: u64, speed: u32) -> String {
+    let secs = QUIET_NOTE_AFTER.as_secs();
+    if bytes == 0 {
+        format!(
+            "warning: no byte in {secs} s: is the adapter wired to the meter's I1/I2 terminals, \
+             and is the meter's TIC output on?"
+        )
+    } else {
+        format!(
+            "warning: {bytes} bytes in {secs} s but no valid group at {speed} Bd: is the speed \
+             right (historic mode 1200 Bd, standard mode 9600 Bd)? Without a speed, decode \
+             tries both"
+        )
+    }
 }
 
 fn write_json(out: &mut impl Write, frame: &Frame<'_>) -> io::Result<()> {
@@ -383,6 +643,69 @@ mod tests {
             summary_line(&stats),
             "clean_frames=1 frames_with_errors=1 interrupted_frames=0 valid_groups=3 \
              checksum_errors=1 format_errors=0 size_errors=0"
+        );
+    }
+
+    #[test]
+    fn the_argument_names_stdin_a_file_or_a_port_with_its_speed() {
+        use serialport::SerialPort;
+        let path = |s: &str| PathBuf::from(s);
+        assert_eq!(input(&path("-"), None), Ok(Input::Stdin));
+        assert!(matches!(
+            input(&path("-"), Some(1200)),
+            Err(InputError::SpeedForFile { .. })
+        ));
+        // Not a tty: read as a file, even though it is a character device.
+        assert_eq!(
+            input(&path("/dev/null"), None),
+            Ok(Input::File(path("/dev/null")))
+        );
+        // A missing path loses its speed suffix, so that opening it names the device.
+        assert_eq!(
+            input(&path("/dev/ttyGONE@1200"), None),
+            Ok(Input::File(path("/dev/ttyGONE")))
+        );
+        assert_eq!(
+            input(&path("/dev/ttyGONE@4800"), None),
+            Err(InputError::Speed(ConfigError::BadSpeed("4800".to_owned())))
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("capture@1200");
+        std::fs::write(&file, b"").unwrap();
+        assert_eq!(input(&file, None), Ok(Input::File(file.clone())));
+        assert!(matches!(
+            input(&file, Some(9600)),
+            Err(InputError::SpeedForFile { .. })
+        ));
+
+        let (_master, slave) = serialport::TTYPort::pair().unwrap();
+        let device = slave.name().unwrap();
+        assert_eq!(
+            input(&path(&device), None),
+            Ok(Input::Port {
+                device: path(&device),
+                baud: None
+            })
+        );
+        for (arg, option) in [
+            (format!("{device}@9600"), None),
+            (device.clone(), Some(9600)),
+        ] {
+            assert_eq!(
+                input(&path(&arg), option),
+                Ok(Input::Port {
+                    device: path(&device),
+                    baud: Some(9600)
+                }),
+                "{arg} {option:?}"
+            );
+        }
+        assert_eq!(
+            input(&path(&format!("{device}@1200")), Some(9600)),
+            Err(InputError::TwoSpeeds {
+                option: 9600,
+                suffix: 1200
+            })
         );
     }
 
