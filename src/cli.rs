@@ -210,7 +210,7 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "BAUD", value_parser = decode_speed)]
     pub speed: Option<u32>,
 
-    /// A capture file, `-` for stdin, or a serial device (DEVICE[@1200|@9600]), which is opened
+    /// A capture file, `-` for stdin, or a serial device (`DEVICE[@1200|@9600]`), which is opened
     /// 7E1 raw like `serve` does and read until Ctrl-C.
     #[arg(value_name = "PATH|-|DEVICE", default_value = "-")]
     pub input: PathBuf,
