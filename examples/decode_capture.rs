@@ -40,9 +40,17 @@ fn main() -> std::io::Result<()> {
     }
     decoder.finish();
     let stats = decoder.stats();
+    // The words of docs/metrics.md: a frame is clean or has errors; interrupted ones are not
+    // frames.
     println!(
-        "{} frames, {} valid groups, {} checksum errors, {} format errors, {} interrupted frames",
-        stats.frames, stats.groups, stats.checksum_errors, stats.format_errors, stats.interrupted
+        "{} clean frames, {} frames with errors, {} interrupted frames, {} valid groups, \
+         {} checksum errors, {} format errors",
+        stats.clean_frames,
+        stats.frames_with_errors(),
+        stats.interrupted,
+        stats.groups,
+        stats.checksum_errors,
+        stats.format_errors
     );
     if decoder.looks_like_cooked_tty() {
         println!("the capture looks like it came through a cooked tty: set the port raw");

@@ -13,14 +13,17 @@ use crate::meter::Meter;
 use crate::source::{self, RunOptions};
 
 /// Why the server could not run.
+///
+/// The OS error is the `source` of each variant and is not repeated in the variant's own text:
+/// `main` prints the whole chain (`{:#}`), which would otherwise show it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error("HTTP server failed: {0}")]
+    #[error("HTTP server failed")]
     Serve(#[from] std::io::Error),
 }
 
@@ -82,8 +85,9 @@ pub async fn run_with(
     Ok(())
 }
 
-/// Resolves on SIGTERM (systemd, docker stop) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
+/// Resolves on SIGTERM (systemd, docker stop) or SIGINT (Ctrl-C). Also ends `decode` of a
+/// live port, which then prints its summary.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -24,6 +24,7 @@ use crate::config::{self, Config, ConfigError, ReplaySpeed, SourceConfig};
         teleinfo-exporter --source demo\n  \
         teleinfo-exporter --source house=/dev/ttyAMA0@1200\n  \
         teleinfo-exporter --source /dev/serial/by-id/usb-FTDI_TINFO-1234-if00-port0 --source solar=tcp://192.168.1.20:2000\n  \
+        teleinfo-exporter decode /dev/ttyAMA0\n  \
         teleinfo-exporter decode --json capture.bin\n\n\
         Every option can also be set in the environment (shown as [env: …]); \
         TELEINFO_SOURCE takes a comma-separated list."
@@ -40,7 +41,8 @@ pub struct Cli {
 pub enum Command {
     /// Read the meters and serve /metrics (the default).
     Serve(ServeArgs),
-    /// Print the frames of a capture file or of stdin, to check a line or a recording.
+    /// Print the frames of a capture file, of stdin or of a serial port, to check a line or a
+    /// recording.
     Decode(DecodeArgs),
     /// Check a serial line: try 1200 and 9600 Bd, report what arrives and what to fix.
     Probe(ProbeArgs),
@@ -210,19 +212,30 @@ impl ServeArgs {
     }
 }
 
+/// A speed for `decode --speed`.
+fn decode_speed(s: &str) -> Result<u32, ConfigError> {
+    crate::commands::decode::speed(s)
+}
+
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// One JSON object per complete frame on stdout:
+    /// One JSON object per frame (clean or with errors) on stdout:
     /// {"mode":…,"groups":[{"label":…,"value":…}],"errors":N}.
     #[arg(long, conflicts_with = "stats")]
     pub json: bool,
 
-    /// Print only the summary line (frames and error counts) on stderr.
+    /// Print only the summary line (frame and error counts) on stderr.
     #[arg(long)]
     pub stats: bool,
 
-    /// Capture file to read, or `-` for stdin.
-    #[arg(value_name = "PATH|-", default_value = "-")]
+    /// Speed of a serial device, 1200 (historic mode) or 9600 (standard mode); the same as
+    /// DEVICE@SPEED. Without it, both are tried.
+    #[arg(long, value_name = "BAUD", value_parser = decode_speed)]
+    pub speed: Option<u32>,
+
+    /// A capture file, `-` for stdin, or a serial device (`DEVICE[@1200|@9600]`), which is opened
+    /// 7E1 raw like `serve` does and read until Ctrl-C.
+    #[arg(value_name = "PATH|-|DEVICE", default_value = "-")]
     pub input: PathBuf,
 }
 

@@ -2,13 +2,15 @@
 //! (2 for bad usage, 1 for a failure at run time).
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 use teleinfo_exporter::cli::{Cli, Command, DecodeArgs, ProbeArgs, ServeArgs};
-use teleinfo_exporter::commands::decode::{self, Output};
+use teleinfo_exporter::commands::decode::{self, Input, Output, PortEnd};
+use teleinfo_exporter::config::ConfigError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,9 +26,17 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_level.map(|l| l.as_str()));
     let config = match args.into_config() {
         Ok(config) => config,
-        Err(e) => Cli::command()
-            .error(clap::error::ErrorKind::ValueValidation, e)
-            .exit(),
+        Err(e) => {
+            // Every usage error names its option; this one is found only once all the
+            // values are in, so clap cannot say which option it came from.
+            let message = match e {
+                ConfigError::DuplicateName(_) => format!("invalid '--source' values: {e}"),
+                e => e.to_string(),
+            };
+            Cli::command()
+                .error(clap::error::ErrorKind::ValueValidation, message)
+                .exit()
+        }
     };
     match serve(config) {
         Ok(()) => ExitCode::SUCCESS,
@@ -64,17 +74,22 @@ fn init_logging(level: Option<&str>) {
         .init();
 }
 
-/// Exit 0 when valid frames were found, 1 otherwise (the report says why).
-fn run_probe(args: ProbeArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+/// The single-threaded runtime of the commands that read one port (`probe`, `decode DEVICE`).
+fn small_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+            ExitCode::FAILURE
+        })
+}
+
+/// Exit 0 when frames (clean or with errors) arrived, 1 otherwise (the report says why).
+fn run_probe(args: ProbeArgs) -> ExitCode {
+    let runtime = match small_runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let per_speed = Duration::from_secs(args.seconds);
     let report = runtime.block_on(teleinfo_exporter::commands::probe::probe(
@@ -89,37 +104,93 @@ fn run_probe(args: ProbeArgs) -> ExitCode {
     }
 }
 
+/// Exit 0 when the input was read to its end (or to Ctrl-C), 2 when it cannot be opened or
+/// the arguments are wrong, 1 when a port fails while being read.
 fn run_decode(args: DecodeArgs) -> ExitCode {
     let output = match (args.json, args.stats) {
         (true, _) => Output::Json,
         (_, true) => Output::Stats,
         _ => Output::Table,
     };
+    let input = match decode::input(&args.input, args.speed) {
+        Ok(input) => input,
+        Err(e) => Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, e)
+            .exit(),
+    };
     let stdout = std::io::stdout().lock();
-    let result = if args.input.as_os_str() == "-" {
-        decode::run(std::io::stdin().lock(), stdout, output)
-    } else {
-        match std::fs::File::open(&args.input) {
-            Ok(file) => decode::run(file, stdout, output),
+    let (result, name) = match input {
+        Input::Stdin => (
+            decode::run(std::io::stdin().lock(), stdout, output),
+            "-".into(),
+        ),
+        Input::File(path) => match std::fs::File::open(&path) {
+            Ok(file) => (decode::run(file, stdout, output), path),
             Err(e) => {
-                eprintln!("error: cannot open {}: {e}", args.input.display());
+                eprintln!("error: cannot open {}: {e}", path.display());
                 return ExitCode::from(2);
             }
-        }
+        },
+        Input::Port { device, baud } => return run_decode_port(&device, baud, stdout, output),
     };
     match result {
-        Ok((stats, cooked)) => {
-            if cooked {
-                eprintln!(
-                    "warning: CR arrived as LF and ETX never came: the tty is in cooked mode; \
-                     set it raw (stty -F DEVICE raw) before capturing"
-                );
-            }
-            eprintln!("{}", decode::summary_line(&stats));
+        Ok(summary) => {
+            print_summary(&summary);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", args.input.display());
+            eprintln!("error: cannot read {}: {e}", name.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_summary(summary: &decode::Summary) {
+    for note in summary.notes() {
+        eprintln!("{note}");
+    }
+    eprintln!("{}", summary.line());
+}
+
+fn run_decode_port(
+    device: &Path,
+    baud: Option<u32>,
+    out: impl std::io::Write,
+    output: Output,
+) -> ExitCode {
+    let runtime = match small_runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let result = runtime.block_on(decode::run_port(
+        device,
+        baud,
+        out,
+        output,
+        teleinfo_exporter::app::shutdown_signal(),
+        |note| eprintln!("{note}"),
+    ));
+    match result {
+        Ok((summary, end)) => {
+            let code = match &end {
+                PortEnd::Stopped | PortEnd::OutputClosed => ExitCode::SUCCESS,
+                PortEnd::HungUp => {
+                    eprintln!(
+                        "{}: the port hung up (adapter unplugged?)",
+                        device.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                PortEnd::Lost(e) => {
+                    eprintln!("error: cannot read {}: {e}", device.display());
+                    ExitCode::FAILURE
+                }
+            };
+            print_summary(&summary);
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {:#}", anyhow::Error::from(e));
             ExitCode::from(2)
         }
     }

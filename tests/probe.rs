@@ -49,9 +49,21 @@ fn a_good_historic_line() {
     let (o, text) = feeding(read("synthetic/historic_mono_hc.tic"), probe);
     assert_eq!(o.status.code(), Some(0), "{text}");
     assert!(text.contains("historic-mode frames at 1200 Bd"), "{text}");
+    // The counts use the words of docs/metrics.md: frames are clean or with errors.
+    let line = text
+        .lines()
+        .find(|l| l.contains(" 1200 Bd 7E1: "))
+        .unwrap_or("");
+    assert!(
+        line.contains(" clean frames, 0 frames with errors, ") && line.contains(" valid groups, "),
+        "{text}"
+    );
     assert!(text.contains("serial number   031762120162"), "{text}");
-    assert!(text.contains("tariff          HC.."), "{text}");
-    assert!(text.contains("apparent power  02800 VA"), "{text}");
+    assert!(
+        text.contains("tariff          off-peak hours (HC)\n"),
+        "{text}"
+    );
+    assert!(text.contains("apparent power  2 800 VA\n"), "{text}");
 }
 
 #[test]
@@ -75,7 +87,7 @@ fn garbage_only() {
     let garbage: Vec<u8> = (0..600u32).map(|i| (i * 37 % 251) as u8 | 0x20).collect();
     let (o, text) = feeding(garbage, probe);
     assert_eq!(o.status.code(), Some(1), "{text}");
-    assert!(text.contains("never a valid frame"), "{text}");
+    assert!(text.contains("never a frame"), "{text}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncReadExt;
 
+use super::counted;
 use crate::source::OpenError;
 use crate::source::serial::{self, Detection};
 use crate::tic::{Decoder, DecoderStats, Label, Mode};
@@ -25,8 +26,10 @@ pub struct SpeedResult {
     pub stats: DecoderStats,
     pub mode: Option<Mode>,
     pub serial: Option<String>,
+    /// The tariff option (OPTARIF) or name (NGTF), as words.
     pub tariff: Option<String>,
-    pub apparent_power_va: Option<String>,
+    /// The apparent power (PAPP or SINSTS) with its unit, e.g. `740 VA`.
+    pub apparent_power: Option<String>,
     /// Bytes with bit 7 set: the parity bit of a line read as 8N1 somewhere upstream.
     pub high_bit_bytes: u64,
     pub cooked_tty: bool,
@@ -87,15 +90,22 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
         result.high_bit_bytes += bytes.iter().filter(|&&b| b & 0x80 != 0).count() as u64;
         decoder.feed(bytes, |frame| {
             result.mode = Some(frame.mode());
-            let text = |l: Label| frame.get(l).map(|g| g.value.trim().to_owned());
-            if let Some(s) = text(Label::Adco).or_else(|| text(Label::Adsc)) {
+            // Values as a person reads them (`740 VA`, not `00740`); a value that does not
+            // read as its type is shown as sent rather than hidden.
+            let shown = |l: Label| {
+                frame.get(l).map(|g| {
+                    g.typed()
+                        .map_or_else(|_| g.value.trim().to_owned(), |t| t.to_string())
+                })
+            };
+            if let Some(s) = shown(Label::Adco).or_else(|| shown(Label::Adsc)) {
                 result.serial = Some(s);
             }
-            if let Some(t) = text(Label::Optarif).or_else(|| text(Label::Ngtf)) {
+            if let Some(t) = shown(Label::Optarif).or_else(|| shown(Label::Ngtf)) {
                 result.tariff = Some(t);
             }
-            if let Some(p) = text(Label::Papp).or_else(|| text(Label::Sinsts)) {
-                result.apparent_power_va = Some(p);
+            if let Some(p) = shown(Label::Papp).or_else(|| shown(Label::Sinsts)) {
+                result.apparent_power = Some(p);
             }
         });
         result.cooked_tty |= decoder.looks_like_cooked_tty();
@@ -106,8 +116,9 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
 }
 
 impl Report {
-    /// The speed whose frames are valid and match it (a historic frame at 1200 Bd, a standard
-    /// one at 9600 Bd). A pty or a TCP bridge delivers at any speed, so both may decode.
+    /// The speed at which frames arrive (clean or with errors: a noisy line is still the
+    /// right speed) and match it (a historic frame at 1200 Bd, a standard one at 9600 Bd). A
+    /// pty or a TCP bridge delivers at any speed, so both may decode.
     pub fn working_speed(&self) -> Option<&SpeedResult> {
         let valid = |r: &&SpeedResult| r.stats.frames > 0;
         self.results
@@ -133,9 +144,9 @@ impl Report {
                     .to_owned(),
             ),
             None => advice.push(
-                "bytes arrive but never a valid frame at 1200 nor 9600 Bd: check the wiring \
-                 (I1/I2), that the adapter suits the speed (some 1200 Bd adapters cannot do \
-                 9600 Bd), and that this is a TIC line"
+                "bytes arrive but never a frame (STX, valid groups, ETX) at 1200 nor 9600 Bd: \
+                 check the wiring (I1/I2), that the adapter suits the speed (some 1200 Bd \
+                 adapters cannot do 9600 Bd), and that this is a TIC line"
                     .to_owned(),
             ),
             Some(r) => {
@@ -184,15 +195,22 @@ impl Report {
                 let _ = writeln!(out, "cannot open ({e})");
                 continue;
             }
+            // The words of docs/metrics.md, as in `decode`'s summary line.
             let s = &r.stats;
             let _ = writeln!(
                 out,
-                "{} bytes, {} frames, {} valid groups, {} checksum errors, {} format errors{}",
-                s.bytes,
-                s.frames,
-                s.groups,
-                s.checksum_errors,
-                s.format_errors,
+                "{}, {}, {}, {}, {}, {}, {}{}",
+                counted(s.bytes, "byte", "bytes"),
+                counted(s.clean_frames, "clean frame", "clean frames"),
+                counted(
+                    s.frames_with_errors(),
+                    "frame with errors",
+                    "frames with errors"
+                ),
+                counted(s.interrupted, "interrupted frame", "interrupted frames"),
+                counted(s.groups, "valid group", "valid groups"),
+                counted(s.checksum_errors, "checksum error", "checksum errors"),
+                counted(s.format_errors, "format error", "format errors"),
                 r.mode.map_or(String::new(), |m| format!(", {m} mode")),
             );
         }
@@ -211,9 +229,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "  apparent power  {}",
-                r.apparent_power_va
-                    .as_deref()
-                    .map_or("not sent".to_owned(), |p| format!("{p} VA"))
+                r.apparent_power.as_deref().unwrap_or("not sent")
             );
         }
         let _ = writeln!(out, "diagnosis:");

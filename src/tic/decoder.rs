@@ -15,7 +15,7 @@
 
 use super::Mode;
 use super::control::{CR, EOT, ETX, LF, STX};
-use super::frame::{Frame, GroupSpan};
+use super::frame::{Frame, Group, GroupSpan};
 use super::group::{self, GroupError, ParsedGroup, WINDOW};
 use super::label::{LAYOUTS, Label};
 
@@ -38,13 +38,17 @@ pub const MAX_GROUPS: usize = 512;
 const COOKED_TTY_STREAK: u32 = 4;
 
 /// Counters since the decoder was created. All are cumulative and never decrease.
+///
+/// The words are those of docs/metrics.md ("Words"): a *frame* is complete (STX … ETX) with
+/// at least one valid group; it is *clean* when every group was valid, else it is a *frame
+/// with errors*; an *interrupted* frame was cut before its end and is not a frame.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DecoderStats {
     /// Bytes fed.
     pub bytes: u64,
-    /// Complete frames yielded (STX … ETX with at least one valid group).
+    /// Frames yielded, clean or with errors.
     pub frames: u64,
-    /// Complete frames yielded whose every group was valid.
+    /// Clean frames yielded: every group valid. `teleinfo_frames_total` counts these.
     pub clean_frames: u64,
     /// Valid groups, inside or outside a frame.
     pub groups: u64,
@@ -57,6 +61,41 @@ pub struct DecoderStats {
     pub size_errors: u64,
     /// Frames cut by EOT, by a new STX before their ETX, or by the end of the input.
     pub interrupted: u64,
+}
+
+impl DecoderStats {
+    /// Frames yielded with at least one bad group dropped (their valid groups still count).
+    pub fn frames_with_errors(&self) -> u64 {
+        self.frames.saturating_sub(self.clean_frames)
+    }
+}
+
+/// What the decoder hands out, for [`Decoder::feed_sink`].
+///
+/// The exporter wants frames only ([`Decoder::feed`] takes a closure for them). A tool that
+/// shows a capture also wants the valid groups that arrive outside any frame: a capture copied
+/// as text from a web page or a terminal has lost its STX and ETX, and a port opened mid-frame
+/// starts with the tail of one. Such groups are counted in [`DecoderStats::groups`] either way.
+pub trait Sink {
+    /// Whether [`Sink::loose_group`] is wanted. When false, a group outside a frame is not
+    /// even assembled, so frame-only decoding costs nothing more.
+    const LOOSE_GROUPS: bool = false;
+
+    /// A complete frame.
+    fn frame(&mut self, frame: &Frame<'_>);
+
+    /// A valid group outside any frame, with its mode.
+    fn loose_group(&mut self, _mode: Mode, _group: Group<'_>) {}
+}
+
+/// The sink of [`Decoder::feed`]: frames to a closure, no loose groups.
+struct Frames<F>(F);
+
+impl<F: FnMut(&Frame<'_>)> Sink for Frames<F> {
+    #[inline(always)]
+    fn frame(&mut self, frame: &Frame<'_>) {
+        (self.0)(frame)
+    }
 }
 
 /// The state of a streaming TIC decoder. See the module documentation.
@@ -211,7 +250,13 @@ impl Decoder {
     }
 
     /// Feeds a chunk of bytes; calls `on_frame` for each complete frame, in order.
-    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, input: &[u8], mut on_frame: F) {
+    pub fn feed<F: FnMut(&Frame<'_>)>(&mut self, input: &[u8], on_frame: F) {
+        self.feed_sink(input, &mut Frames(on_frame));
+    }
+
+    /// Feeds a chunk of bytes; hands `sink` each complete frame and, if it asks for them, each
+    /// valid group outside any frame, in stream order.
+    pub fn feed_sink<S: Sink>(&mut self, input: &[u8], sink: &mut S) {
         self.stats.bytes += input.len() as u64;
         let mut pos = 0;
         while pos < input.len() {
@@ -242,7 +287,7 @@ impl Decoder {
             if self.in_frame {
                 self.frame_len = self.frame_len.saturating_add(1);
             }
-            self.on_framing_byte(byte & 0x7F, &mut on_frame);
+            self.on_framing_byte(byte & 0x7F, sink);
         }
     }
 
@@ -358,7 +403,7 @@ impl Decoder {
         copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
     }
 
-    fn on_framing_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
+    fn on_framing_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
         if self.in_frame && self.frame_len > MAX_FRAME_LEN {
             // A frame that never ends: count it once and resynchronise on the next STX.
             self.stats.size_errors += 1;
@@ -371,33 +416,33 @@ impl Decoder {
         // jump table whose indirect branch was mispredicted at nearly every framing byte.
         if byte == CR {
             if self.in_group {
-                self.finish_group(CR);
+                self.finish_group(CR, sink);
             }
             self.in_group = false;
             self.group_start = self.len;
         } else if byte == LF {
             if self.in_group && self.len > self.group_start {
-                self.finish_group(LF);
+                self.finish_group(LF, sink);
             } else {
                 self.abandon_group();
             }
             self.in_group = true;
             self.group_start = self.len;
         } else {
-            self.on_frame_byte(byte, on_frame);
+            self.on_frame_byte(byte, sink);
         }
     }
 
     /// STX, ETX and EOT: once per frame.
     #[inline(never)]
-    fn on_frame_byte<F: FnMut(&Frame<'_>)>(&mut self, byte: u8, on_frame: &mut F) {
+    fn on_frame_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
         match byte {
             STX => {
                 if self.in_frame {
                     self.abandon_group();
                     if self.cooked && self.span_count != 0 {
                         // Cooked tty: ETX never arrives, a frame ends where the next begins.
-                        self.emit_frame(on_frame);
+                        self.emit_frame(sink);
                     } else {
                         self.stats.interrupted += 1;
                     }
@@ -418,7 +463,7 @@ impl Decoder {
                 self.lf_streak = 0;
                 self.cooked = false;
                 if self.in_frame {
-                    self.emit_frame(on_frame);
+                    self.emit_frame(sink);
                 }
                 self.reset_frame();
                 self.in_frame = false;
@@ -437,7 +482,7 @@ impl Decoder {
     }
 
     /// Validates the group just read and keeps it in the frame if it belongs to one.
-    fn finish_group(&mut self, terminator: u8) {
+    fn finish_group<S: Sink>(&mut self, terminator: u8, sink: &mut S) {
         let start = self.group_start;
         let suspect = std::mem::take(&mut self.suspect_next);
         if std::mem::take(&mut self.group_overflow) {
@@ -471,6 +516,18 @@ impl Decoder {
                     self.cooked = false;
                 }
                 if !self.in_frame {
+                    if S::LOOSE_GROUPS {
+                        let spans = [span(start, &parsed)];
+                        let view = Frame {
+                            mode: parsed.mode,
+                            buf: &self.buf[..self.len],
+                            spans: &spans,
+                            dropped: 0,
+                        };
+                        if let Some(group) = view.groups().next() {
+                            sink.loose_group(parsed.mode, group);
+                        }
+                    }
                     self.len = start;
                     return;
                 }
@@ -515,7 +572,7 @@ impl Decoder {
         self.in_group = false;
     }
 
-    fn emit_frame<F: FnMut(&Frame<'_>)>(&mut self, on_frame: &mut F) {
+    fn emit_frame<S: Sink>(&mut self, sink: &mut S) {
         let Some(mode) = self.frame_mode else {
             return; // no valid group: nothing to yield, its groups were already counted
         };
@@ -523,7 +580,7 @@ impl Decoder {
         if self.frame_dropped == 0 {
             self.stats.clean_frames += 1;
         }
-        on_frame(&Frame {
+        sink.frame(&Frame {
             mode,
             buf: &self.buf[..self.len],
             spans: &self.spans[..self.span_count],
@@ -639,6 +696,48 @@ const _: () = assert!(MAX_GROUP_LEN <= u8::MAX as usize + 1);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Default)]
+    struct Everything {
+        events: Vec<String>,
+    }
+
+    impl Sink for Everything {
+        const LOOSE_GROUPS: bool = true;
+        fn frame(&mut self, frame: &Frame<'_>) {
+            self.events.push(format!("frame of {}", frame.len()));
+        }
+        fn loose_group(&mut self, mode: Mode, group: Group<'_>) {
+            self.events
+                .push(format!("{mode} {} {:?}", group.name, group.value));
+        }
+    }
+
+    #[test]
+    fn groups_outside_frames_reach_a_sink_that_asks_and_count_either_way() {
+        let input = b"\nIINST 007 ^\r\x02\nADCO 021728123456 @\r\nPAPP 01520 )\r\x03\
+                      \nSINSTS\t00432\tO\r\nPAPP 01520 X\r";
+        let mut sink = Everything::default();
+        let mut decoder = Decoder::new();
+        decoder.feed_sink(input, &mut sink);
+        assert_eq!(
+            sink.events,
+            [
+                "historic IINST \"007\"",
+                "frame of 2",
+                "standard SINSTS \"00432\"",
+            ]
+        );
+        let mut plain = Decoder::new();
+        let mut frames = 0;
+        plain.feed(input, |_| frames += 1);
+        assert_eq!(frames, 1);
+        assert_eq!(plain.stats(), decoder.stats());
+        assert_eq!(
+            (plain.stats().groups, plain.stats().checksum_errors),
+            (4, 1)
+        );
+    }
 
     #[test]
     fn framing_scan_agrees_with_the_table_at_every_offset() {

@@ -2,10 +2,12 @@
 //!
 //! Bytes go into a [`Decoder`], complete [`Frame`]s come out together with counted errors.
 //! [`encode`] is the inverse and is used by the demo meter, the tests and the fuzz targets.
-//! [`value`] turns the text of a group into typed readings with units.
+//! [`value`] turns the text of a group into typed readings with units, and [`display`] renders
+//! those as a person reads them.
 
 pub mod checksum;
 pub mod decoder;
+pub mod display;
 pub mod encode;
 pub mod frame;
 pub mod group;
@@ -14,7 +16,7 @@ pub mod label;
 pub mod stge;
 pub mod value;
 
-pub use decoder::{Decoder, DecoderStats};
+pub use decoder::{Decoder, DecoderStats, Sink};
 pub use encode::{EncodeError, FrameWriter};
 pub use frame::{Frame, Group, OwnedFrame, OwnedGroup};
 pub use group::GroupError;
