@@ -31,7 +31,7 @@ pub struct MetersResponse {
     pub version: &'static str,
     /// Host Unix time when the response was made; ages are relative to it.
     pub now_unix_seconds: f64,
-    /// `--stale-after`: a meter without a valid frame for this long is down.
+    /// `--stale-after`: a meter without a frame (clean or with errors) for this long is down.
     pub stale_after_seconds: f64,
     /// The French local midnight (Europe/Paris) that started today, Unix seconds: the
     /// meter's tariff day and `energy_today_wh` follow French time whatever the host's or

@@ -156,7 +156,7 @@ pub struct ServeArgs {
     )]
     pub listen: ListenAddresses,
 
-    /// A meter whose last valid frame is older than this is reported down
+    /// A meter whose last frame (clean or with errors) is older than this is reported down
     /// (teleinfo_up 0) and its values leave /metrics. At least 5s.
     #[arg(long = "stale-after", value_name = "DURATION", env = "TELEINFO_STALE_AFTER",
           default_value = "30s", value_parser = stale_after)]

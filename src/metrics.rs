@@ -653,7 +653,7 @@ impl Collector for Snapshot {
         family(
             enc,
             "teleinfo_up",
-            "1 while the source is open and a valid frame arrived within --stale-after.",
+            "1 while the source is open and a frame (clean or with errors) arrived within --stale-after since it was opened.",
             all.iter().map(|m| {
                 (
                     [("meter", m.name())],
@@ -664,7 +664,7 @@ impl Collector for Snapshot {
         family(
             enc,
             "teleinfo_last_frame_timestamp_seconds",
-            "Host Unix time of the last valid frame, seconds.",
+            "Host Unix time of the last frame (clean or with errors), seconds.",
             all.iter().filter_map(|m| {
                 m.health()
                     .last_frame

@@ -83,7 +83,7 @@
     const hint = !m.source_open
       ? 'The source cannot be opened yet (device missing, permissions, or TCP peer down). It is retried every few seconds.'
       : h.bytes_total > 0
-        ? num(h.bytes_total) + ' bytes received but no valid frame yet: check the speed (1200 or 9600 Bd) and the wiring.'
+        ? num(h.bytes_total) + ' bytes received but no frame yet: check the speed (1200 or 9600 Bd) and the wiring.'
         : 'The source is open; nothing received yet.';
     return el('div', 'wait-box', el('div', 'spinner'),
       el('p', 'wait-title', 'Waiting for the first frame on ', el('code', null, m.source), '…'),
@@ -212,7 +212,7 @@
     const h = m.health, ratio = h.checksum_error_ratio;
     return el('footer', 'health',
       el('span', null, 'last frame ' + ago(h.frame_age_seconds)),
-      el('span', null, num(h.frames_total) + ' frames'),
+      el('span', null, num(h.frames_total) + ' clean frames'),
       el('span', ratio > 0.01 ? 'warn' : null, 'bad checksums ' + percent(ratio) + ' of groups'),
       h.frame_errors_total ? el('span', null, num(h.frame_errors_total) + ' frame errors') : null,
       h.reconnects_total ? el('span', null, num(h.reconnects_total) + ' reconnects') : null,
@@ -330,7 +330,7 @@
     const out = [head(m)];
     if (m.state === 'waiting') return [...out, waiting(m)];
     if (m.state === 'down') {
-      out.push(el('p', 'banner down', (m.source_open ? 'No valid frame lately' : 'Source lost, reopening') +
+      out.push(el('p', 'banner down', (m.source_open ? 'No frame lately' : 'Source lost, reopening') +
         ' — last frame ' + ago(m.health.frame_age_seconds) + '. The values below are the last ones read.'));
     }
     if (m.overload) {
