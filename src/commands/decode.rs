@@ -137,10 +137,10 @@ struct Printer<W: Write> {
 
 impl<W: Write> Printer<W> {
     fn print(&mut self, print: impl FnOnce(&mut W, Output) -> io::Result<()>) {
-        if self.error.is_none() {
-            if let Err(e) = print(&mut self.out, self.output) {
-                self.error = Some(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = print(&mut self.out, self.output)
+        {
+            self.error = Some(e);
         }
     }
 }
@@ -220,10 +220,10 @@ impl<W: Write> Session<W> {
 
     /// Flushes what is printed, so that a live line shows each frame when it ends.
     pub fn flush(&mut self) -> bool {
-        if self.printer.error.is_none() {
-            if let Err(e) = self.printer.out.flush() {
-                self.printer.error = Some(e);
-            }
+        if self.printer.error.is_none()
+            && let Err(e) = self.printer.out.flush()
+        {
+            self.printer.error = Some(e);
         }
         self.printer.error.is_none()
     }
