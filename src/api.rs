@@ -346,7 +346,7 @@ fn meter_json(
         option: m.tariff_option().map(str::to_owned),
         calendar: m.tariff_name().map(str::to_owned),
         period: active.map(Label::name),
-        period_name: m.active_period().map(|(_, name)| name.trim().to_owned()),
+        period_name: m.active_period().map(|(_, name)| name.to_owned()),
         periods,
     };
     let producer = m.producer();

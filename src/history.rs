@@ -247,7 +247,7 @@ impl History {
         if let Some((label, name)) = meter.active_period()
             && let Some(i) = PERIOD_LABELS.iter().position(|&l| l == label)
         {
-            self.period_names[i] = Some(ShortText::new(name.trim()));
+            self.period_names[i] = Some(ShortText::new(name));
         }
         self.last_record = Some(now);
     }

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod doctor;
 pub mod history;
 pub mod http;
 pub mod localtime;

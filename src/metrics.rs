@@ -721,6 +721,17 @@ impl Collector for Snapshot {
         )?;
         family(
             enc,
+            "teleinfo_line_errors",
+            "What went wrong on the line, by cause (the link doctor's causes, docs/metrics.md).",
+            all.iter().flat_map(|m| {
+                let h = m.health();
+                crate::doctor::counts(&h.decoder, h.doctor_counts()).map(|(cause, n)| {
+                    ([("meter", m.name()), ("cause", cause.name)], V::Count(n))
+                })
+            }),
+        )?;
+        family(
+            enc,
             "teleinfo_bytes",
             "Bytes read from the source.",
             all.iter()

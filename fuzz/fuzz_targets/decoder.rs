@@ -31,7 +31,9 @@ fuzz_target!(|data: &[u8]| {
             let mut encoded = Vec::new();
             write_group(&mut encoded, frame.mode, &g.name, g.horodate.as_deref(), &g.value)
                 .expect("a decoded group re-encodes");
-            let body = &encoded[..encoded.len() - 1];
+            // Label to checksum: stray control bytes may stand between the LF and the group,
+            // or between its checksum and the CR (the decoder trims them).
+            let body = &encoded[1..encoded.len() - 1];
             assert!(memchr::memmem::find(&masked, body).is_some());
         }
     }

@@ -566,7 +566,7 @@ fn write_group(out: &mut impl Write, g: &Group<'_>) -> io::Result<()> {
         .typed()
         .map(|t| t.to_string())
         .ok()
-        .filter(|m| m != g.value.trim())
+        .filter(|m| m != g.text())
         .unwrap_or_default();
     let line = format!(
         "  {:<9}  {:<13}  {:<20} {meaning}",

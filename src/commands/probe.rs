@@ -95,7 +95,7 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
             let shown = |l: Label| {
                 frame.get(l).map(|g| {
                     g.typed()
-                        .map_or_else(|_| g.value.trim().to_owned(), |t| t.to_string())
+                        .map_or_else(|_| g.text().to_owned(), |t| t.to_string())
                 })
             };
             if let Some(s) = shown(Label::Adco).or_else(|| shown(Label::Adsc)) {

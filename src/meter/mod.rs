@@ -150,6 +150,18 @@ pub struct Health {
     /// Energy indexes that jumped and were then confirmed as a new baseline (a counter
     /// reset: meter replaced, or a long gap).
     pub rebases: u64,
+    /// Speeds tried on a serial port that gave no valid group (speed detection).
+    pub wrong_speeds: u64,
+}
+
+impl Health {
+    /// What the link doctor needs besides the decoder's counters.
+    pub fn doctor_counts(&self) -> crate::doctor::MeterCounts {
+        crate::doctor::MeterCounts {
+            implausible: self.implausible,
+            wrong_speeds: self.wrong_speeds,
+        }
+    }
 }
 
 /// Everything known about one meter.
@@ -447,7 +459,7 @@ impl Meter {
             let Some(label) = group.label else {
                 continue; // unknown labels are kept by the decoder but not exported
             };
-            if let Err(()) = self.take(label, group.value, group.horodate, clean, max_power, at) {
+            if let Err(()) = self.take(label, group.text(), group.horodate, clean, max_power, at) {
                 self.health.value_errors += 1;
                 clean = false;
                 continue;
@@ -591,8 +603,8 @@ impl Meter {
         match label {
             Adco | Adsc if self.serial.observe(ShortText::new(value)) => self.replaced(),
             Optarif => _ = self.tariff_option.observe(ShortText::new(value)),
-            Ngtf => _ = self.tariff_name.observe(ShortText::new(value.trim())),
-            Ltarf => _ = self.period_name.observe(ShortText::new(value.trim())),
+            Ngtf => _ = self.tariff_name.observe(ShortText::new(value)),
+            Ltarf => _ = self.period_name.observe(ShortText::new(value)),
             Iinst1 | Iinst2 | Iinst3 | Imax1 | Imax2 | Imax3 | Ppot | Adir1 | Adir2 | Adir3
             | Irms2 | Irms3 | Urms2 | Urms3 | Sinsts1 | Sinsts2 | Sinsts3 => {
                 self.three_phase = true

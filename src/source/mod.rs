@@ -213,6 +213,7 @@ pub async fn run(
                 return;
             }
             Ended::WrongSpeed { bytes } => {
+                lock(&meter).health_mut().wrong_speeds += 1;
                 if let Some(message) = serial_state.wrong_speed(bytes) {
                     warn!(meter = %config.name, source = %config.spec, "{message}");
                     tokio::time::sleep(backoff.next_delay()).await;

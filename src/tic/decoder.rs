@@ -16,7 +16,7 @@
 use super::Mode;
 use super::control::{CR, EOT, ETX, LF, STX};
 use super::frame::{Frame, Group, GroupSpan};
-use super::group::{self, GroupError, ParsedGroup, WINDOW};
+use super::group::{self, FormatError, GroupError, ParsedGroup, WINDOW};
 use super::label::{LAYOUTS, Label};
 
 /// Longest group accepted, in bytes between LF and CR. The longest group of the specification
@@ -61,6 +61,20 @@ pub struct DecoderStats {
     pub size_errors: u64,
     /// Frames cut by EOT, by a new STX before their ETX, or by the end of the input.
     pub interrupted: u64,
+    /// Of `format_errors`: groups of a known label whose value has the wrong width.
+    pub width_errors: u64,
+    /// Of `format_errors`: groups with characters their label does not allow (or a label
+    /// that is not one).
+    pub charset_errors: u64,
+    /// Of `groups`: valid groups whose label this decoder does not know (`TENSION 230` on
+    /// some older meters). They stay in their frame and are never exported.
+    pub unknown_groups: u64,
+    /// Of `groups`: valid groups outside any frame (their STX and ETX were lost).
+    pub loose_groups: u64,
+    /// Of `groups`: valid groups ended by LF instead of CR (a tty in cooked mode).
+    pub lf_groups: u64,
+    /// Bytes with bit 7 set: a port read as 8N1 instead of 7E1 (decoded anyway, masked).
+    pub high_bit_bytes: u64,
 }
 
 impl DecoderStats {
@@ -131,6 +145,9 @@ pub struct Decoder {
     /// `ISOUSC 20 8` → `SC 20 8`); with a known label its width check catches it, so the next
     /// group is refused only if its label is unknown.
     suspect_next: bool,
+    /// The last framing byte was a CR that ended a group: a control byte other than LF here
+    /// is a corrupted LF, and starts the next group (see [`Decoder::feed_sink`]).
+    after_cr: bool,
     cooked: bool,
     stats: DecoderStats,
 }
@@ -233,6 +250,7 @@ impl Decoder {
             frame_dropped: 0,
             lf_streak: 0,
             suspect_next: false,
+            after_cr: false,
             cooked: false,
             stats: DecoderStats::default(),
         }
@@ -258,6 +276,7 @@ impl Decoder {
     /// valid group outside any frame, in stream order.
     pub fn feed_sink<S: Sink>(&mut self, input: &[u8], sink: &mut S) {
         self.stats.bytes += input.len() as u64;
+        self.stats.high_bit_bytes += input.iter().filter(|&&b| b >= 0x80).count() as u64;
         let mut pos = 0;
         while pos < input.len() {
             // Nearly every group of a frame is whole inside the chunk and valid: take those in
@@ -275,6 +294,16 @@ impl Decoder {
             };
             let (data, rest) = rest.split_at(n);
             if self.in_group {
+                self.push_content(data);
+            } else if std::mem::take(&mut self.after_cr)
+                && data.first().is_some_and(|&b| is_stray(b & 0x7F))
+            {
+                // A group that follows a CR with a control byte instead of its LF (real:
+                // `EASF03\t001548023\t;\r\x0eEASF04\t002860327\tA`): the LF was corrupted
+                // into that byte. Read the group; `finish_group` trims the stray byte, and the
+                // checksum judges the rest.
+                self.in_group = true;
+                self.group_start = self.len;
                 self.push_content(data);
             }
             if self.in_frame {
@@ -415,12 +444,14 @@ impl Decoder {
         // the stream's CR, LF, CR, LF rhythm, rather than through a `match` that compiles to a
         // jump table whose indirect branch was mispredicted at nearly every framing byte.
         if byte == CR {
+            self.after_cr = self.in_group;
             if self.in_group {
                 self.finish_group(CR, sink);
             }
             self.in_group = false;
             self.group_start = self.len;
         } else if byte == LF {
+            self.after_cr = false;
             if self.in_group && self.len > self.group_start {
                 self.finish_group(LF, sink);
             } else {
@@ -436,6 +467,7 @@ impl Decoder {
     /// STX, ETX and EOT: once per frame.
     #[inline(never)]
     fn on_frame_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
+        self.after_cr = false;
         match byte {
             STX => {
                 if self.in_frame {
@@ -484,12 +516,19 @@ impl Decoder {
     /// Validates the group just read and keeps it in the frame if it belongs to one.
     fn finish_group<S: Sink>(&mut self, terminator: u8, sink: &mut S) {
         let start = self.group_start;
-        let suspect = std::mem::take(&mut self.suspect_next);
         if std::mem::take(&mut self.group_overflow) {
+            self.suspect_next = false;
             self.stats.size_errors += 1;
             self.drop_group();
             return;
         }
+        if !self.trim_stray_bytes() {
+            // Only stray control bytes between two groups (NULs before the first LF of a
+            // port just opened, a `\r\r\n`): nothing was lost, nothing to count.
+            self.abandon_group();
+            return;
+        }
+        let suspect = std::mem::take(&mut self.suspect_next);
         // Most groups fit the window parser; the others, and every invalid group, go through
         // `parse`, which gives the exact verdict. The buffer's slack makes the window readable;
         // a CR after the content marks its end (the content holds none: CR is framing).
@@ -508,7 +547,10 @@ impl Decoder {
             }
             Ok(parsed) => {
                 self.stats.groups += 1;
+                self.stats.unknown_groups += u64::from(parsed.label.is_none());
+                self.stats.loose_groups += u64::from(!self.in_frame);
                 if terminator == LF {
+                    self.stats.lf_groups += 1;
                     self.lf_streak += 1;
                     self.cooked |= self.lf_streak >= COOKED_TTY_STREAK;
                 } else {
@@ -550,12 +592,47 @@ impl Decoder {
             Err(error) => {
                 match error {
                     GroupError::Checksum { .. } => self.stats.checksum_errors += 1,
-                    GroupError::Format(_) => self.stats.format_errors += 1,
+                    GroupError::Format(e) => {
+                        self.stats.format_errors += 1;
+                        match e {
+                            FormatError::BadWidth { .. } => self.stats.width_errors += 1,
+                            FormatError::BadCharacters(_)
+                            | FormatError::NonPrintableValue
+                            | FormatError::BadLabel => self.stats.charset_errors += 1,
+                            _ => {}
+                        }
+                    }
                 }
                 self.suspect_next = terminator == LF;
                 self.drop_group();
             }
         }
+    }
+
+    /// Removes stray control bytes (not HT, not framing) from both ends of the group being
+    /// read, moving it back to `group_start`. Such bytes are never part of a group: a label
+    /// starts with a letter and a checksum is in 0x20..=0x5F. Real streams have them: NULs
+    /// before the first group of a port just opened, a form feed between a checksum and its
+    /// CR (`PRM\t01658465929589\tN\x0c`), a corrupted LF before a label. The checksum then
+    /// judges what is left, so a byte that replaced part of the group is still caught.
+    /// Returns false when nothing is left.
+    fn trim_stray_bytes(&mut self) -> bool {
+        let content = &self.buf[self.group_start..self.len];
+        let lead = content.iter().take_while(|&&b| is_stray(b)).count();
+        let trail = content[lead..]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_stray(b))
+            .count();
+        if lead + trail == content.len() {
+            return false;
+        }
+        if lead > 0 {
+            self.buf
+                .copy_within(self.group_start + lead..self.len, self.group_start);
+        }
+        self.len -= lead + trail;
+        true
     }
 
     /// Discards the group being read and counts it against the frame.
@@ -598,6 +675,12 @@ impl Decoder {
         self.frame_dropped = 0;
         self.suspect_next = false;
     }
+}
+
+/// A control byte that is neither HT (a field separator) nor framing: never part of a group.
+#[inline]
+fn is_stray(b: u8) -> bool {
+    b < 0x20 && b != b'\t'
 }
 
 /// A span to fill the tables with.

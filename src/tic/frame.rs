@@ -34,8 +34,20 @@ pub struct Group<'a> {
     pub name: &'a str,
     /// The horodate (standard mode), e.g. `E240715101502`.
     pub horodate: Option<&'a str>,
-    /// The value exactly as sent (padding spaces kept; trim for display).
+    /// The value exactly as sent (padding spaces kept: see [`Group::text`]).
     pub value: &'a str,
+}
+
+impl<'a> Group<'a> {
+    /// The value as a person reads it: free text (NGTF, LTARF, MSG1, MSG2), which meters send
+    /// padded with spaces or not, without its padding; any other value as sent. The one place
+    /// where padding is removed, so that every reader sees the same text.
+    pub fn text(&self) -> &'a str {
+        match self.label.map(|l| l.spec().charset) {
+            Some(super::label::Charset::Printable) => self.value.trim_matches(' '),
+            _ => self.value,
+        }
+    }
 }
 
 /// Bytes in the frame buffer are masked to 7 bits, so they are always valid UTF-8.

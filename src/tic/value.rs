@@ -215,7 +215,7 @@ impl<'a> Group<'a> {
             .transpose()?;
         Ok(Typed {
             label,
-            reading: reading(label, self.value)?,
+            reading: reading(label, self.text())?,
             horodate,
         })
     }
