@@ -185,7 +185,24 @@ pub struct HealthJson {
     pub reconnects_total: u64,
     /// The line looks like it went through a tty in cooked mode.
     pub cooked_tty: bool,
+    /// `teleinfo_line_errors_total` by cause, since the exporter started (every cause of the
+    /// link doctor's table, `src/doctor.rs`, zero or not).
+    pub line_errors: std::collections::BTreeMap<&'static str, u64>,
+    /// What to check, for the most frequent causes seen (at most three, most frequent first);
+    /// empty on a clean line. The page prints these sentences as they are.
+    pub advice: Vec<AdviceJson>,
 }
+
+/// One cause of trouble seen on a meter's line and what to check for it.
+#[derive(Debug, Serialize)]
+pub struct AdviceJson {
+    pub cause: &'static str,
+    pub count: u64,
+    pub advice: &'static str,
+}
+
+/// Causes of trouble the API advises on, at most.
+const ADVICE_COUNT: usize = 3;
 
 /// The bounded history kept for the page.
 #[derive(Debug, Serialize)]
@@ -369,6 +386,18 @@ fn meter_json(
         bytes_total: d.bytes,
         reconnects_total: m.health().reconnects,
         cooked_tty: m.health().cooked_tty,
+        line_errors: crate::doctor::counts(d, m.health().doctor_counts())
+            .into_iter()
+            .map(|(cause, n)| (cause.name, n))
+            .collect(),
+        advice: crate::doctor::top(d, m.health().doctor_counts(), ADVICE_COUNT)
+            .into_iter()
+            .map(|(cause, count)| AdviceJson {
+                cause: cause.name,
+                count,
+                advice: cause.advice,
+            })
+            .collect(),
     };
 
     MeterJson {

@@ -141,7 +141,7 @@ pub fn counts(d: &DecoderStats, m: MeterCounts) -> [(Cause, u64); CAUSES.len()] 
 pub fn top(d: &DecoderStats, m: MeterCounts, n: usize) -> Vec<(Cause, u64)> {
     let mut seen: Vec<_> = counts(d, m).into_iter().filter(|&(_, c)| c > 0).collect();
     // Stable: among equal counts, the order of the table (the more telling cause first).
-    seen.sort_by(|a, b| b.1.cmp(&a.1));
+    seen.sort_by_key(|&(_, c)| std::cmp::Reverse(c));
     seen.truncate(n);
     seen
 }

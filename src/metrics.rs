@@ -725,9 +725,8 @@ impl Collector for Snapshot {
             "What went wrong on the line, by cause (the link doctor's causes, docs/metrics.md).",
             all.iter().flat_map(|m| {
                 let h = m.health();
-                crate::doctor::counts(&h.decoder, h.doctor_counts()).map(|(cause, n)| {
-                    ([("meter", m.name()), ("cause", cause.name)], V::Count(n))
-                })
+                crate::doctor::counts(&h.decoder, h.doctor_counts())
+                    .map(|(cause, n)| ([("meter", m.name()), ("cause", cause.name)], V::Count(n)))
             }),
         )?;
         family(

@@ -66,6 +66,8 @@ const HEALTH_FIELDS: &[&str] = &[
     "bytes_total",
     "reconnects_total",
     "cooked_tty",
+    "line_errors",
+    "advice",
 ];
 
 fn api(e: &Exporter, query: &str) -> Value {
@@ -644,4 +646,42 @@ fn the_readme_json_example_has_the_shape_of_a_real_answer() {
         v["meters"][0]["health"]["frames_total"] == 1
     });
     same_shape(&example, &real, "$");
+}
+
+#[test]
+fn a_noisy_line_gets_the_link_doctors_counts_and_advice() {
+    let path = data("real/ticdecodecpp__continuous_linky_3P_historical_TIC_with_rx_errors.bin");
+    let (e, _) = replay_file(&path, 5);
+    let size = std::fs::metadata(&path).unwrap().len();
+    let v = wait_api(&e, "the whole capture", |v| {
+        v["meters"][0]["health"]["bytes_total"] == size
+    });
+    let h = &v["meters"][0]["health"];
+    let causes = h["line_errors"]
+        .as_object()
+        .expect("line_errors is an object");
+    assert_eq!(causes.len(), 12, "every cause, zero or not: {causes:?}");
+    assert_eq!(h["line_errors"]["checksum"], h["checksum_errors_total"]);
+    assert_eq!(
+        h["line_errors"]["cooked_tty"].as_u64().map(|n| n > 0),
+        Some(true)
+    );
+    // The advice: the most frequent causes first, each with its sentence, as in /metrics.
+    let advice = h["advice"].as_array().expect("advice is a list");
+    assert!((1..=3).contains(&advice.len()), "{advice:?}");
+    let counts: Vec<u64> = advice
+        .iter()
+        .map(|a| a["count"].as_u64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    let metrics = e.metrics();
+    for a in advice {
+        let cause = a["cause"].as_str().unwrap();
+        assert!(
+            a["advice"].as_str().is_some_and(|t| t.ends_with('.')),
+            "{a}"
+        );
+        let series = format!("teleinfo_line_errors_total{{meter=\"home\",cause=\"{cause}\"}}");
+        assert_eq!(sample(&metrics, &series), a["count"].as_f64(), "{series}");
+    }
 }

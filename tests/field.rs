@@ -128,7 +128,10 @@ fn every_field_capture_decodes_group_for_group_like_the_checksum_reference() {
         }
         for (mode, g) in &collected.groups {
             if !known.contains_key(g.as_bytes()) {
-                wrong.push(format!("{}: {mode} group {g:?} is not in the input", c.file));
+                wrong.push(format!(
+                    "{}: {mode} group {g:?} is not in the input",
+                    c.file
+                ));
             }
         }
     }
@@ -143,7 +146,10 @@ fn a_cooked_tty_capture_of_five_hours_decodes_every_group() {
     assert_eq!(stats.checksum_errors + stats.format_errors, 0);
     // A frame ends at the next STX: all but the last, which the file cuts.
     assert_eq!((stats.frames, stats.interrupted), (14_041, 1));
-    assert_eq!(stats.lf_groups, 154_301, "the link doctor sees the cooked tty");
+    assert_eq!(
+        stats.lf_groups, 154_301,
+        "the link doctor sees the cooked tty"
+    );
 }
 
 /// The lines linkytic logged (Python bytes reprs, one group or two glued ones per line), each
@@ -176,7 +182,10 @@ fn glued_groups_whose_lf_became_a_control_byte_are_both_recovered() {
         ("EASF04\\t002860327\\tA\\r\\x0eEASF05", ["EASF04", "EASF05"]),
         ("IRMS3\\t004\\t4\\r\\x0fURMS1", ["IRMS3", "URMS1"]),
         ("EASF03\\t001548023\\t;\\r\\x0bEASF04", ["EASF03", "EASF04"]),
-        ("NJOURF+1\\t00\\tB\\r\\x0bPJOURF+1", ["NJOURF+1", "PJOURF+1"]),
+        (
+            "NJOURF+1\\t00\\tB\\r\\x0bPJOURF+1",
+            ["NJOURF+1", "PJOURF+1"],
+        ),
     ] {
         assert_eq!(names(&logged_line(line)), want, "{line}");
     }
@@ -184,7 +193,10 @@ fn glued_groups_whose_lf_became_a_control_byte_are_both_recovered() {
 
 #[test]
 fn a_form_feed_after_the_checksum_and_an_eot_after_the_cr_lose_nothing() {
-    assert_eq!(names(&logged_line("PRM\\t01658465929589\\tN\\x0c")), ["PRM"]);
+    assert_eq!(
+        names(&logged_line("PRM\\t01658465929589\\tN\\x0c")),
+        ["PRM"]
+    );
     // `HCHP … 7\r\x04\x02\n`: the EOT cuts the frame, so nothing is yielded, but the group
     // was valid and counted.
     let (stats, _) = decode(&logged_line("HCHP 019571184 7"));

@@ -13,9 +13,13 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
 use super::counted;
+use crate::doctor;
 use crate::source::OpenError;
 use crate::source::serial::{self, Detection};
 use crate::tic::{Decoder, DecoderStats, Label, Mode};
+
+/// Causes of trouble the diagnosis explains, at most.
+const ADVICE_COUNT: usize = 3;
 
 /// What one speed gave.
 #[derive(Debug, Clone, Default)]
@@ -30,9 +34,6 @@ pub struct SpeedResult {
     pub tariff: Option<String>,
     /// The apparent power (PAPP or SINSTS) with its unit, e.g. `740 VA`.
     pub apparent_power: Option<String>,
-    /// Bytes with bit 7 set: the parity bit of a line read as 8N1 somewhere upstream.
-    pub high_bit_bytes: u64,
-    pub cooked_tty: bool,
 }
 
 /// The whole probe.
@@ -87,7 +88,6 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
             Err(_) => break,                 // time is up
         };
         let bytes = &buf[..n];
-        result.high_bit_bytes += bytes.iter().filter(|&&b| b & 0x80 != 0).count() as u64;
         decoder.feed(bytes, |frame| {
             result.mode = Some(frame.mode());
             // Values as a person reads them (`740 VA`, not `00740`); a value that does not
@@ -108,7 +108,6 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
                 result.apparent_power = Some(p);
             }
         });
-        result.cooked_tty |= decoder.looks_like_cooked_tty();
     }
     decoder.finish();
     result.stats = decoder.stats();
@@ -157,31 +156,17 @@ impl Report {
                     self.device,
                     r.mode.map_or(r.baud, |m| m.baud_rate())
                 ));
-                let bad = r.stats.checksum_errors + r.stats.format_errors;
-                let total = r.stats.groups + bad;
-                if total > 0 && bad * 20 > total {
-                    advice.push(format!(
-                        "noisy line: {bad} of {total} groups were bad; check the adapter (some \
-                         have a sensitivity potentiometer), the cable length and its shielding"
-                    ));
-                }
             }
         }
-        let high: u64 = self.results.iter().map(|r| r.high_bit_bytes).sum();
-        if bytes > 0 && high * 10 > bytes {
-            advice.push(
-                "many bytes have bit 7 set: something upstream reads the line as 8N1 and passes \
-                 the parity bit on; the exporter masks it, but other tools need 7E1 \
-                 (stty cs7 parenb -parodd)"
-                    .to_owned(),
-            );
-        }
-        if self.results.iter().any(|r| r.cooked_tty) {
-            advice.push(
-                "CR arrives as LF and ETX is missing: the line passes through a tty in cooked \
-                 mode (a bridge, or stty left it so); set it raw"
-                    .to_owned(),
-            );
+        // What went wrong on the line, in the link doctor's words: the speed that works, or
+        // else the one that brought the most bytes.
+        let basis = self
+            .working_speed()
+            .or_else(|| self.results.iter().max_by_key(|r| r.stats.bytes));
+        if let Some(r) = basis {
+            for (cause, n) in doctor::top(&r.stats, doctor::MeterCounts::default(), ADVICE_COUNT) {
+                advice.push(format!("{n} × {}: {}", cause.counts, cause.advice));
+            }
         }
         advice
     }

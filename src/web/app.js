@@ -218,6 +218,13 @@
       h.reconnects_total ? el('span', null, num(h.reconnects_total) + ' reconnects') : null,
       h.cooked_tty ? el('span', 'warn', 'line in tty cooked mode: set the port raw') : null);
   }
+  // The link doctor's sentences for the most frequent causes of trouble (from the API).
+  function adviceList(m) {
+    const advice = m.health.advice || [];
+    if (!advice.length) return null;
+    return el('ul', 'advice', ...advice.map(a =>
+      el('li', null, el('b', null, num(a.count) + ' × ' + a.cause.replace(/_/g, ' ')), ' — ' + a.advice)));
+  }
 
   // ---- charts (inline SVG, sized to the page so that text stays at its real size) ----
   const H = 170, PL = 46, PR = 10, PT = 10, PB = 22;
@@ -349,7 +356,7 @@
         figure('Energy per hour, last 48 h', energyChart(m, h.energy_per_hour, today),
           [['bar', 'drawn'], ...(h.energy_per_hour.injected_wh ? [['inj', 'injected (below 0)']] : [])])));
     }
-    out.push(statusRow(m), healthRow(m));
+    out.push(statusRow(m), healthRow(m), adviceList(m));
     return out.filter(Boolean);
   }
 

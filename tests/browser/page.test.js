@@ -61,6 +61,7 @@ async function overloadAndRatioAreShownAsTheApiSaysThem(page) {
     Object.assign(m, { overload: true, subscribed_current_amperes: 20 });
     Object.assign(m.phases[0], { current_amperes: 26, overload_current_amperes: 26, overload_excess_amperes: 6 });
     m.health.checksum_error_ratio = 0.002125;
+    m.health.advice = [{ cause: 'no_frame_marks', count: 7, advice: 'Disable the serial console.' }];
     await route.fulfill({ response, json: body });
   });
   const want = '26 A, 6 A over the 20 A subscription';
@@ -78,6 +79,10 @@ async function overloadAndRatioAreShownAsTheApiSaysThem(page) {
   if (panel !== want) fail(`overload under the current: want "${want}", got ${JSON.stringify(panel)}`);
   const health = await page.locator('[data-meter="demo"] footer.health').textContent();
   if (!health.includes('bad checksums 0.2125 % of groups')) fail(`checksum ratio 0.002125 shown as: ${health}`);
+  // The link doctor's advice is printed as the API gives it.
+  const advice = await page.locator('[data-meter="demo"] ul.advice li').allTextContents();
+  const wantAdvice = '7 × no frame marks — Disable the serial console.';
+  if (advice.length !== 1 || advice[0] !== wantAdvice) fail(`advice: want [${wantAdvice}], got ${JSON.stringify(advice)}`);
   await page.unroute('**/api/v1/meters*');
   console.log(`overload shown as: ${want}; checksum ratio 0.002125 as 0.2125 %`);
 }
