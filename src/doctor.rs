@@ -58,7 +58,7 @@ pub const CAUSES: [Cause; 12] = [
     },
     Cause {
         name: "high_bit",
-        counts: "bytes with bit 7 set",
+        counts: "groups that arrived with a byte whose bit 7 was set",
         advice: "Bytes arrive with their 8th bit set: the port or the TCP bridge is set to 8N1; \
                  the TIC is 7E1 (7 data bits, even parity): set ser2net or the adapter to 7E1.",
     },
@@ -121,7 +121,7 @@ pub fn counts(d: &DecoderStats, m: MeterCounts) -> [(Cause, u64); CAUSES.len()] 
         d.width_errors,
         d.charset_errors,
         shape,
-        d.high_bit_bytes,
+        d.high_bit_groups,
         d.lf_groups,
         d.loose_groups,
         d.interrupted,

@@ -73,8 +73,9 @@ pub struct DecoderStats {
     pub loose_groups: u64,
     /// Of `groups`: valid groups ended by LF instead of CR (a tty in cooked mode).
     pub lf_groups: u64,
-    /// Bytes with bit 7 set: a port read as 8N1 instead of 7E1 (decoded anyway, masked).
-    pub high_bit_bytes: u64,
+    /// Groups (valid or not) that arrived with a byte whose bit 7 was set: a port read as
+    /// 8N1 instead of 7E1 (decoded anyway, masked).
+    pub high_bit_groups: u64,
 }
 
 impl DecoderStats {
@@ -128,6 +129,8 @@ pub struct Decoder {
     group_start: usize,
     /// The group being read exceeded [`MAX_GROUP_LEN`]; its extra bytes were not kept.
     group_overflow: bool,
+    /// A byte of the group being read had bit 7 set (before masking).
+    group_high_bit: bool,
     in_group: bool,
     in_frame: bool,
     /// Bytes since the current frame's STX.
@@ -145,8 +148,10 @@ pub struct Decoder {
     /// `ISOUSC 20 8` → `SC 20 8`); with a known label its width check catches it, so the next
     /// group is refused only if its label is unknown.
     suspect_next: bool,
-    /// The last framing byte was a CR that ended a group: a control byte other than LF here
-    /// is a corrupted LF, and starts the next group (see [`Decoder::feed_sink`]).
+    /// A CR ended a group and no group started since: a control byte other than LF here is
+    /// a corrupted LF, and starts the next group (see [`Decoder::feed_sink`]). Not cleared by
+    /// STX, ETX or EOT (one store less per group on the byte-level path): a stray byte right
+    /// after those starts a group that fails, as noise should.
     after_cr: bool,
     cooked: bool,
     stats: DecoderStats,
@@ -242,6 +247,7 @@ impl Decoder {
             span_count: 0,
             group_start: 0,
             group_overflow: false,
+            group_high_bit: false,
             in_group: false,
             in_frame: false,
             frame_len: 0,
@@ -276,7 +282,6 @@ impl Decoder {
     /// valid group outside any frame, in stream order.
     pub fn feed_sink<S: Sink>(&mut self, input: &[u8], sink: &mut S) {
         self.stats.bytes += input.len() as u64;
-        self.stats.high_bit_bytes += input.iter().filter(|&&b| b >= 0x80).count() as u64;
         let mut pos = 0;
         while pos < input.len() {
             // Nearly every group of a frame is whole inside the chunk and valid: take those in
@@ -357,7 +362,7 @@ impl Decoder {
                 None => {
                     // The end of the chunk: zero-pad (a zero byte ends no group).
                     let mut window = [0; WINDOW];
-                    copy_with(&mut window, rest, |b| b);
+                    let _ = copy_with(&mut window, rest, |b| b);
                     padded = window;
                     &padded
                 }
@@ -429,7 +434,11 @@ impl Decoder {
         };
         let old = self.len;
         self.len += take;
-        copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
+        let seen = copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
+        // The fast path takes plain 7-bit text only, so every byte with bit 7 set comes
+        // through here, where the copy already reads each byte: a clean 7E1 stream pays
+        // nothing for the count.
+        self.group_high_bit |= seen >= 0x80;
     }
 
     fn on_framing_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
@@ -451,7 +460,6 @@ impl Decoder {
             self.in_group = false;
             self.group_start = self.len;
         } else if byte == LF {
-            self.after_cr = false;
             if self.in_group && self.len > self.group_start {
                 self.finish_group(LF, sink);
             } else {
@@ -467,7 +475,6 @@ impl Decoder {
     /// STX, ETX and EOT: once per frame.
     #[inline(never)]
     fn on_frame_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
-        self.after_cr = false;
         match byte {
             STX => {
                 if self.in_frame {
@@ -516,6 +523,9 @@ impl Decoder {
     /// Validates the group just read and keeps it in the frame if it belongs to one.
     fn finish_group<S: Sink>(&mut self, terminator: u8, sink: &mut S) {
         let start = self.group_start;
+        if std::mem::take(&mut self.group_high_bit) {
+            self.stats.high_bit_groups += 1;
+        }
         if std::mem::take(&mut self.group_overflow) {
             self.suspect_next = false;
             self.stats.size_errors += 1;
@@ -616,8 +626,15 @@ impl Decoder {
     /// CR (`PRM\t01658465929589\tN\x0c`), a corrupted LF before a label. The checksum then
     /// judges what is left, so a byte that replaced part of the group is still caught.
     /// Returns false when nothing is left.
+    #[inline(always)]
     fn trim_stray_bytes(&mut self) -> bool {
         let content = &self.buf[self.group_start..self.len];
+        match (content.first(), content.last()) {
+            // Nearly every group: nothing to trim.
+            (Some(&first), Some(&last)) if !is_stray(first) && !is_stray(last) => return true,
+            (None, _) | (_, None) => return false,
+            _ => {}
+        }
         let lead = content.iter().take_while(|&&b| is_stray(b)).count();
         let trail = content[lead..]
             .iter()
@@ -646,6 +663,7 @@ impl Decoder {
         // Outside a group `group_start` is the end of the kept groups: nothing is lost.
         self.len = self.group_start;
         self.group_overflow = false;
+        self.group_high_bit = false;
         self.in_group = false;
     }
 
@@ -731,30 +749,36 @@ fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
 }
 
 /// Copies `src` to the start of `dest`, passing every byte through `map` (masking to 7 bits,
-/// or nothing).
+/// or nothing), and returns the OR of the bytes copied (before `map`): whether one had bit 7.
 ///
 /// The pieces copied are short (a group, or the part of one that a chunk holds), and a call to
 /// `memcpy` plus a loop cost more in branches than the copy itself. Up to 32 bytes, two
 /// overlapping fixed-size copies (the first and the last 16, 8 or 4 bytes) move any length
 /// with one branch on its size class.
 #[inline]
-fn copy_with(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) {
-    fn copy<const N: usize>(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) {
+fn copy_with(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) -> u8 {
+    fn copy<const N: usize>(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) -> u8 {
         let (Some(head), Some(tail)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) else {
             unreachable!("src has at least N bytes");
         };
+        // Head and tail overlap and cover every byte of `src`.
+        let seen = head.iter().chain(tail).fold(0, |acc, &b| acc | b);
         let (head, tail) = (head.map(map), tail.map(map));
         dest[..N].copy_from_slice(&head);
         dest[src.len() - N..src.len()].copy_from_slice(&tail);
+        seen
     }
     match src.len() {
         16..=32 => copy::<16>(dest, src, map),
         8..=15 => copy::<8>(dest, src, map),
         4..=7 => copy::<4>(dest, src, map),
         _ => {
+            let mut seen = 0;
             for (d, &s) in dest[..src.len()].iter_mut().zip(src) {
+                seen |= s;
                 *d = map(s);
             }
+            seen
         }
     }
 }
