@@ -221,3 +221,29 @@ fn the_logged_lines_that_fail_their_checksum_are_refused() {
         assert!(stats.checksum_errors + stats.format_errors >= 1, "{line}");
     }
 }
+
+#[test]
+fn a_cut_label_is_not_taken_because_the_other_checksum_method_matches() {
+    // `PPOT 00 #` that lost its "PP": the two P add 0xA0, which is 0x20 modulo 64, exactly
+    // what method 2 adds for the last separator. So `OT 00 #` passes method 2, and a decoder
+    // that tries both methods on historic groups takes a truncated label. Historic mode is
+    // method 1 only (every historic sample checked; with SP separators the two methods never
+    // agree), so it fails its checksum here.
+    let (stats, c) = decode(b"\x02\nOT 00 #\r\x03");
+    assert!(c.groups.is_empty(), "{:?}", c.groups);
+    assert_eq!(stats.checksum_errors, 1);
+    // The same for the six real first-byte losses of a Linky in standard mode (#34): each
+    // checksum is that of the whole label, so none passes without its first byte.
+    for cut in [
+        "TIC\t02\tJ",
+        "RMS3\t001\t1",
+        "RMS1\t227\tE",
+        "REF\t09\tH",
+        "COUP\t09\t\"",
+    ] {
+        let bytes = [b"\x02\n", cut.as_bytes(), b"\r\x03"].concat();
+        let (stats, c) = decode(&bytes);
+        assert!(c.groups.is_empty(), "{cut:?}: {:?}", c.groups);
+        assert_eq!(stats.checksum_errors, 1, "{cut:?}");
+    }
+}

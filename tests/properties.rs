@@ -51,6 +51,13 @@ fn frame() -> impl Strategy<Value = OwnedFrame> {
     })
 }
 
+/// Control bytes that are neither framing (STX, ETX, EOT, LF, CR) nor HT.
+fn stray_bytes() -> Vec<u8> {
+    (0u8..0x20)
+        .filter(|b| ![0x02, 0x03, 0x04, b'\n', b'\r', b'\t'].contains(b))
+        .collect()
+}
+
 /// Chunk sizes from 1 byte to 64 KiB.
 fn chunking() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(prop_oneof![1usize..16, 1usize..=65536], 1..8)
@@ -98,6 +105,53 @@ proptest! {
                 prop_assert!(masked.windows(body.len()).any(|w| w == body), "{:?}", g);
             }
         }
+    }
+
+    /// Stray control bytes that real streams carry around groups lose nothing: NULs or any
+    /// other control byte after an LF or before a CR, and an LF after a CR replaced by one.
+    #[test]
+    fn stray_control_bytes_around_groups_lose_no_group(
+        frames in prop::collection::vec(frame(), 1..4),
+        strays in prop::collection::vec(
+            (any::<prop::sample::Index>(), 0u8..3, prop::sample::select(stray_bytes())),
+            1..20,
+        ),
+        sizes in chunking(),
+    ) {
+        let mut clean = Vec::new();
+        for f in &frames {
+            write_frame(&mut clean, f).unwrap();
+        }
+        // Positions of the LFs, and of the CRs, of the clean stream.
+        let lfs: Vec<usize> = (0..clean.len()).filter(|&i| clean[i] == b'\n').collect();
+        let crs: Vec<usize> = (0..clean.len()).filter(|&i| clean[i] == b'\r').collect();
+        // Edits by position: insert after (0) an LF, before (1) a CR, or replace (2) an LF
+        // that follows a CR.
+        let mut insert_after: Vec<(usize, u8)> = Vec::new();
+        let mut replace: Vec<(usize, u8)> = Vec::new();
+        for (at, how, byte) in &strays {
+            match how {
+                0 => insert_after.push((lfs[at.index(lfs.len())], *byte)),
+                1 => insert_after.push((crs[at.index(crs.len())] - 1, *byte)),
+                _ => {
+                    let lf = lfs[at.index(lfs.len())];
+                    if lf > 0 && clean[lf - 1] == b'\r' && !replace.iter().any(|&(p, _)| p == lf) {
+                        replace.push((lf, *byte));
+                    }
+                }
+            }
+        }
+        let mut noisy = Vec::new();
+        for (i, &b) in clean.iter().enumerate() {
+            match replace.iter().find(|&&(p, _)| p == i) {
+                Some(&(_, s)) => noisy.push(s),
+                None => noisy.push(b),
+            }
+            noisy.extend(insert_after.iter().filter(|&&(p, _)| p == i).map(|&(_, s)| s));
+        }
+        let d = decode_chunked(&noisy, &sizes);
+        prop_assert_eq!(&d.frames, &frames);
+        prop_assert_eq!(d.stats.checksum_errors + d.stats.format_errors, 0);
     }
 
     /// One corrupted byte per frame, anywhere (label, separator, framing, checksum, value):
