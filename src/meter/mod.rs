@@ -8,7 +8,8 @@
 //!   from a clean long frame is forgotten, and ADPS/ADIRn (sent only while overloaded) go
 //!   back to zero;
 //! - a three-phase short frame (ADIRn, ADCO, IINST1-3) updates currents and overload only;
-//! - energy indexes pass the [plausibility] filter;
+//! - energy indexes and instantaneous values (power, current, voltage) pass the
+//!   [plausibility] filters;
 //! - label values read from the line settle over a few frames ([`text::Settled`]).
 
 pub mod plausibility;
@@ -16,7 +17,9 @@ pub mod text;
 
 use crate::tic::value::{TariffPeriod, decimal};
 use crate::tic::{DecoderStats, Frame, Horodate, Label, Mode, Stge};
-use plausibility::{EnergyFilter, Stamp, Verdict};
+use plausibility::{
+    DEFAULT_MAX_POWER_VA, EnergyFilter, Limits, RangeFilter, Stamp, VOLTS_PER_AMPERE, Verdict,
+};
 use text::{Settled, ShortText};
 
 const LABELS: usize = Label::ALL.len();
@@ -101,12 +104,6 @@ const SHORT_FRAME_LABELS: [Label; 7] = [
     Label::Iinst3,
 ];
 
-/// Cut-off power assumed until the meter says (36 kVA: the largest residential setting).
-const DEFAULT_MAX_POWER_VA: f64 = 36_000.0;
-
-/// Nominal voltage of the historic meters' rule ISOUSC × 200 V per phase.
-const HISTORIC_VOLTS_PER_AMPERE: u64 = 200;
-
 fn energy_slot(label: Label) -> Option<usize> {
     ENERGY_LABELS.iter().position(|&l| l == label)
 }
@@ -135,8 +132,13 @@ pub struct Health {
     pub reconnects: u64,
     /// The decoder's counters (bytes, frames, errors) since the exporter started.
     pub decoder: DecoderStats,
-    /// Values rejected by the plausibility filter.
+    /// Energy index values rejected by the plausibility filter (a decrease, or growth
+    /// beyond the cut-off power).
     pub implausible: u64,
+    /// Instantaneous values (power, current, voltage) outside the range their label allows
+    /// ([`Limits::range`]), not taken. Apart from `implausible`: a corrupted power reading
+    /// costs one sample of a gauge, a corrupted index would cost a dashboard's energy.
+    pub out_of_range: u64,
     /// Values that passed the decoder but not their typed parse (e.g. NTARF 00).
     pub value_errors: u64,
     /// The stream looks like it went through a tty in cooked mode.
@@ -163,6 +165,8 @@ pub struct Meter {
     three_phase: bool,
     slots: [Slot; LABELS],
     energy: [EnergyFilter; ENERGY_LABELS.len()],
+    /// One per label, used only by the labels [`Limits::range`] checks.
+    ranges: [RangeFilter; LABELS],
     serial: Settled,
     tariff_option: Settled,
     tariff_name: Settled,
@@ -191,6 +195,7 @@ impl Meter {
             three_phase: false,
             slots: [Slot::Empty; LABELS],
             energy: [EnergyFilter::default(); ENERGY_LABELS.len()],
+            ranges: [RangeFilter::default(); LABELS],
             serial: Settled::default(),
             tariff_option: Settled::default(),
             tariff_name: Settled::default(),
@@ -328,6 +333,15 @@ impl Meter {
             .map_or(DEFAULT_MAX_POWER_VA, |va| va as f64)
     }
 
+    /// What the subscription allows the instantaneous values to be, as known before a frame.
+    fn limits(&self) -> Limits {
+        Limits {
+            power_va: self.max_power_va(),
+            phases: if self.three_phase { 3 } else { 1 },
+            producer: self.producer(),
+        }
+    }
+
     /// The subscribed apparent power, VA: PREF × 1000 in standard mode, ISOUSC × 200 V per
     /// phase in historic mode; `None` before either is read (or when it reads 0).
     ///
@@ -345,7 +359,7 @@ impl Meter {
     fn isousc_power_va(&self) -> Option<u64> {
         let amps = self.number(Label::Isousc).filter(|&a| a > 0)?;
         let phases = if self.three_phase { 3 } else { 1 };
-        Some(amps.saturating_mul(HISTORIC_VOLTS_PER_AMPERE * phases))
+        Some(amps.saturating_mul(VOLTS_PER_AMPERE * phases))
     }
 
     /// How far the current of an overloaded phase is above the subscribed current, A.
@@ -442,12 +456,13 @@ impl Meter {
                 .groups()
                 .all(|g| g.label.is_some_and(|l| SHORT_FRAME_LABELS.contains(&l)));
         let mut seen = [false; LABELS];
-        let max_power = self.max_power_va();
+        // From the frames before: a frame is judged as a whole against one subscription.
+        let limits = self.limits();
         for group in frame.groups() {
             let Some(label) = group.label else {
                 continue; // unknown labels are kept by the decoder but not exported
             };
-            if let Err(()) = self.take(label, group.value, group.horodate, clean, max_power, at) {
+            if let Err(()) = self.take(label, group.value, group.horodate, clean, &limits, at) {
                 self.health.value_errors += 1;
                 clean = false;
                 continue;
@@ -551,7 +566,7 @@ impl Meter {
         value: &str,
         horodate: Option<&str>,
         clean: bool,
-        max_power: f64,
+        limits: &Limits,
         at: Stamp,
     ) -> Result<(), ()> {
         use Label::*;
@@ -573,7 +588,7 @@ impl Meter {
             _ => {
                 let n = decimal(value).ok_or(())?;
                 if let Some(i) = energy_slot(label) {
-                    match self.energy[i].offer(n, at, clean, max_power) {
+                    match self.energy[i].offer(n, at, clean, limits.power_va) {
                         Verdict::Accepted => {}
                         Verdict::Rebased => self.health.rebases += 1,
                         Verdict::Rejected => {
@@ -581,6 +596,14 @@ impl Meter {
                             return Ok(()); // keep the last accepted value
                         }
                     }
+                } else if let Some(range) = limits.range(label)
+                    && self.ranges[label as usize].offer(n, range, clean) == Verdict::Rejected
+                {
+                    // Keep the last value, read a frame or two ago: for a one-off corruption
+                    // it is the best estimate, where withdrawing it would make the series
+                    // flap (a gap at a scrape, a broken `for:` clause).
+                    self.health.out_of_range += 1;
+                    return Ok(());
                 }
                 if label == Ntarf && !(1..=10).contains(&n) {
                     return Err(());
