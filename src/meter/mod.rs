@@ -39,6 +39,15 @@ pub const HISTORIC_INDEXES: [Label; 11] = [
     Label::Bbrhpjr,
 ];
 
+/// The indexes whose growth makes the total energy drawn, in each mode: the option's indexes
+/// in historic mode, EAST alone in standard mode.
+fn drawn_indexes(mode: Mode) -> &'static [Label] {
+    match mode {
+        Mode::Historic => &HISTORIC_INDEXES,
+        Mode::Standard => &[Label::East],
+    }
+}
+
 /// The standard-mode supplier indexes EASF01…EASF10 (NTARF n feeds the n-th).
 pub const SUPPLIER_INDEXES: [Label; 10] = [
     Label::Easf01,
@@ -177,11 +186,12 @@ pub struct Meter {
     overload_events: u64,
     /// A mode different from `mode` seen in consecutive clean frames.
     pending_mode: Option<(Mode, u8)>,
-    /// Historic mode: the total energy drawn, the sum of the indexes (see
-    /// [`Meter::update_historic_total`]).
-    historic_total: Option<u64>,
-    /// The accepted value of each of [`HISTORIC_INDEXES`] when the total was last updated.
-    historic_indexes_seen: [Option<u64>; HISTORIC_INDEXES.len()],
+    /// The total energy drawn, EAST or the sum of the historic indexes, continued across
+    /// changes of the indexes it is made of (see [`Meter::update_drawn_total`]).
+    drawn_total: Option<u64>,
+    /// The accepted value of each of the mode's [`drawn_indexes`] when the total was last
+    /// updated (in their order; the rest stays `None`).
+    drawn_seen: [Option<u64>; HISTORIC_INDEXES.len()],
 }
 
 impl Meter {
@@ -204,8 +214,8 @@ impl Meter {
             overload: false,
             overload_events: 0,
             pending_mode: None,
-            historic_total: None,
-            historic_indexes_seen: [None; HISTORIC_INDEXES.len()],
+            drawn_total: None,
+            drawn_seen: [None; HISTORIC_INDEXES.len()],
         }
     }
 
@@ -375,12 +385,10 @@ impl Meter {
         Some(current.saturating_sub(self.number(Label::Isousc)?))
     }
 
-    /// Total active energy drawn: EAST, or the sum of the historic indexes.
+    /// Total active energy drawn: EAST, or the sum of the historic indexes, continued across
+    /// changes of the set of indexes ([`Meter::update_drawn_total`]).
     pub fn energy_drawn_wh(&self) -> Option<u64> {
-        match self.mode? {
-            Mode::Standard => self.number(Label::East),
-            Mode::Historic => self.historic_total,
-        }
+        self.drawn_total
     }
 
     /// Apparent power drawn now (PAPP, or SINSTS in standard mode), VA.
@@ -495,8 +503,8 @@ impl Meter {
                 }
             }
         }
-        if mode == Mode::Historic && !short {
-            self.update_historic_total(clean);
+        if !short {
+            self.update_drawn_total(mode, clean);
         }
         let overload = match mode {
             Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
@@ -512,31 +520,38 @@ impl Meter {
         self.revision += 1;
     }
 
-    /// The historic total is the sum of the option's indexes, continued across changes of
-    /// the set of indexes: it starts as the sum in the first clean frame, then grows by the
-    /// growth of each index since the last frame. Each index is filtered and never goes
-    /// back, so neither does the total; an index that appears later (the contract changed
-    /// from Base to HC, or noise that passed every check) adds only what it grows from
-    /// then on, and one that leaves adds nothing. A plain sum would drop when the set
-    /// changes and count the new indexes again as energy.
-    fn update_historic_total(&mut self, clean: bool) {
-        let now = HISTORIC_INDEXES.map(|l| self.energy_value(l));
-        match self.historic_total {
-            None if clean && now.iter().any(Option::is_some) => {
-                self.historic_total = Some(now.iter().flatten().sum());
+    /// The total drawn is the sum of the mode's indexes (EAST alone in standard mode),
+    /// continued across changes of the set of indexes: it starts as the sum in the first
+    /// frame that has them all, then grows by the growth of each index since the last frame.
+    /// Each index is filtered and never goes back, so neither does the total; an index that
+    /// appears later (the contract changed from Base to HC, or noise that passed every
+    /// check) adds only what it grows from then on, and one that leaves adds nothing. A plain
+    /// sum would drop when the set changes and count the new indexes again as energy. While
+    /// the set stays the same the total equals the sum, so in standard mode it is EAST.
+    fn update_drawn_total(&mut self, mode: Mode, clean: bool) {
+        let indexes = drawn_indexes(mode);
+        let mut now = [None; HISTORIC_INDEXES.len()];
+        for (value, &label) in now.iter_mut().zip(indexes) {
+            *value = self.energy_value(label);
+        }
+        match self.drawn_total {
+            // A sum starts only from a clean frame, where no index was dropped: one missing
+            // would start the total too low for good. EAST alone needs no such frame.
+            None if (clean || indexes.len() == 1) && now.iter().any(Option::is_some) => {
+                self.drawn_total = Some(now.iter().flatten().sum());
             }
             None => return,
             Some(total) => {
                 let growth: u64 = now
                     .iter()
-                    .zip(&self.historic_indexes_seen)
+                    .zip(&self.drawn_seen)
                     .filter_map(|(now, seen)| now.zip(*seen))
                     .map(|(now, seen)| now.saturating_sub(seen))
                     .sum();
-                self.historic_total = Some(total.saturating_add(growth));
+                self.drawn_total = Some(total.saturating_add(growth));
             }
         }
-        self.historic_indexes_seen = now;
+        self.drawn_seen = now;
     }
 
     /// The last accepted value of an energy index (kept while the label is absent).
@@ -554,8 +569,8 @@ impl Meter {
         for filter in &mut self.energy {
             filter.reset();
         }
-        self.historic_total = None;
-        self.historic_indexes_seen = [None; HISTORIC_INDEXES.len()];
+        self.drawn_total = None;
+        self.drawn_seen = [None; HISTORIC_INDEXES.len()];
         self.health.rebases += 1;
     }
 

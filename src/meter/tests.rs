@@ -347,6 +347,29 @@ fn the_historic_total_never_goes_back_when_the_set_of_indexes_changes() {
 }
 
 #[test]
+fn the_standard_total_is_east_and_is_kept_while_east_is_absent() {
+    // The total of either mode is one mechanism: in standard mode it is made of EAST alone,
+    // so it is EAST, and like the historic total it does not drop when its index is missing.
+    let mut f = Fixture::new();
+    let east = |v| frame(Mode::Standard, &[("EAST", v), ("SINSTS", "00432")]);
+    f.feed(&east("012345678"));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(12_345_678));
+    f.feed(&frame(Mode::Standard, &[("SINSTS", "00432")]));
+    assert_eq!(
+        f.meter.number(Label::East),
+        None,
+        "the absent group is forgotten"
+    );
+    assert_eq!(
+        f.meter.energy_drawn_wh(),
+        Some(12_345_678),
+        "the total is not"
+    );
+    f.feed(&east("012345690"));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(12_345_690));
+}
+
+#[test]
 fn a_contract_change_continues_the_total_instead_of_counting_new_indexes_again() {
     // Base to HC: BASE stops, HCHC and HCHP start near zero. A plain sum would fall from
     // 5 MWh to 200 Wh, a counter reset for Prometheus.
