@@ -156,10 +156,12 @@ pub struct Health {
     pub last_frame: Option<f64>,
     /// Frames of the other mode not taken (yet) because the switch had not settled.
     pub ignored_frames: u64,
-    /// Switches between historic and standard mode taken (each restarts the counters).
+    /// Switches between historic and standard mode taken. Each restarts the meter's values
+    /// from the new mode's, except the energy drawn, which goes on (see [`Meter::apply`]).
     pub mode_switches: u64,
-    /// Energy indexes that jumped and were then confirmed as a new baseline (a counter
-    /// reset: meter replaced, or a long gap).
+    /// Energy counters that jumped or started afresh: an index jump confirmed as a new
+    /// baseline (a long gap), another meter by its serial number (replaced, or a mode switch
+    /// to another serial number).
     pub rebases: u64,
 }
 
@@ -184,8 +186,9 @@ pub struct Meter {
     meter_time: Option<(i64, f64)>,
     overload: bool,
     overload_events: u64,
-    /// A mode different from `mode` seen in consecutive clean frames.
-    pending_mode: Option<(Mode, u8)>,
+    /// A mode different from `mode` seen in consecutive clean frames, with the serial number
+    /// they carried.
+    pending_mode: Option<(Mode, Option<ShortText>, u8)>,
     /// The total energy drawn, EAST or the sum of the historic indexes, continued across
     /// changes of the indexes it is made of (see [`Meter::update_drawn_total`]).
     drawn_total: Option<u64>,
@@ -386,7 +389,7 @@ impl Meter {
     }
 
     /// Total active energy drawn: EAST, or the sum of the historic indexes, continued across
-    /// changes of the set of indexes ([`Meter::update_drawn_total`]).
+    /// changes of the set of indexes and across mode switches (docs/metrics.md).
     pub fn energy_drawn_wh(&self) -> Option<u64> {
         self.drawn_total
     }
@@ -430,31 +433,31 @@ impl Meter {
     }
 
     /// Applies one complete frame received at `at`.
+    ///
+    /// A frame of the other mode is ignored until the switch settles; the switch then
+    /// restarts every value from the new mode's, except the energy drawn, which goes on (a
+    /// new serial number with it makes it another meter, whose counters start afresh).
     pub fn apply(&mut self, frame: &Frame<'_>, at: Stamp) {
         let mode = frame.mode();
         if let Some(current) = self.mode.filter(|&m| m != mode) {
             // A frame of the other mode. Enedis does switch a Linky between historic and
             // standard mode, but a stray frame must not wipe the state: the switch is taken
-            // after SETTLE_FRAMES clean frames in a row of the new mode.
+            // after SETTLE_FRAMES clean frames in a row of the new mode and serial number.
+            let serial = frame
+                .groups()
+                .find(|g| matches!(g.label, Some(Label::Adco | Label::Adsc)))
+                .map(|g| ShortText::new(g.value));
             let seen = match self.pending_mode {
-                Some((m, n)) if m == mode => n + 1,
+                Some((m, s, n)) if m == mode && s == serial => n + 1,
                 _ => 1,
             };
             if !frame.is_clean() || seen < text::SETTLE_FRAMES {
-                self.pending_mode = frame.is_clean().then_some((mode, seen));
+                self.pending_mode = frame.is_clean().then_some((mode, serial, seen));
                 self.health.ignored_frames += 1;
                 self.revision += 1;
                 return;
             }
-            tracing::info!(meter = %self.name, "the meter switched from {current} to {mode} mode");
-            // Nothing carries over: indexes restart from the new mode's values (a counter
-            // reset for Prometheus), as they would for a new meter.
-            let name = std::mem::take(&mut self.name);
-            let (health, revision) = (self.health, self.revision);
-            *self = Meter::new(name);
-            self.health = health;
-            self.health.mode_switches += 1;
-            self.revision = revision;
+            self.switch_mode(current, mode, serial);
         }
         self.pending_mode = None;
         self.mode = Some(mode);
@@ -552,6 +555,46 @@ impl Meter {
             }
         }
         self.drawn_seen = now;
+    }
+
+    /// The meter switched from `from` to `to` mode (settled over [`text::SETTLE_FRAMES`]
+    /// frames that carried `serial`).
+    ///
+    /// The values restart from the new mode's, as for a new meter: its labels, its indexes
+    /// and their period series are other ones (HCHC/HCHP stop, EASF01/EASF02 start from the
+    /// meter's values). The energy drawn does not: it is the same meter drawing the same
+    /// energy, so `teleinfo_energy_drawn_wh_total` goes on from where it was and grows by the
+    /// new mode's growth, its indexes being indexes that appear
+    /// ([`Meter::update_drawn_total`]). Prometheus sees neither a counter reset, after which
+    /// `increase()` would count the whole new index as energy, nor a jump by the difference
+    /// of two unrelated totals. What the meter drew while the switch settled (a few frames)
+    /// is not counted: nothing relates the old mode's total to the new one's.
+    ///
+    /// A new mode with another serial number is another meter: its total starts afresh, a
+    /// counter reset counted in [`Health::rebases`] as for [`Meter::replaced`]. Without a
+    /// serial number on either side nothing says so, and the total goes on.
+    fn switch_mode(&mut self, from: Mode, to: Mode, serial: Option<ShortText>) {
+        let another_meter = self
+            .serial
+            .get()
+            .zip(serial)
+            .is_some_and(|(old, new)| old != new.as_str());
+        let name = std::mem::take(&mut self.name);
+        let (health, revision, drawn_total) = (self.health, self.revision, self.drawn_total);
+        *self = Meter::new(name);
+        self.health = health;
+        self.health.mode_switches += 1;
+        self.revision = revision;
+        if another_meter {
+            tracing::info!(meter = %self.name, serial = serial.as_ref().map_or("", ShortText::as_str),
+                "the meter switched from {from} to {to} mode with a new serial number: \
+                another meter; its energy counters start afresh");
+            self.health.rebases += 1;
+        } else {
+            tracing::info!(meter = %self.name,
+                "the meter switched from {from} to {to} mode; its energy total goes on");
+            self.drawn_total = drawn_total;
+        }
     }
 
     /// The last accepted value of an energy index (kept while the label is absent).

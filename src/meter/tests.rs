@@ -247,7 +247,7 @@ fn a_value_that_does_not_parse_is_counted_and_blocks_forgetting() {
 }
 
 #[test]
-fn a_meter_switched_to_the_other_mode_starts_afresh_once_the_switch_settles() {
+fn a_meter_switched_to_the_other_mode_takes_the_new_values_once_the_switch_settles() {
     let mut f = Fixture::new();
     f.feed(&frame(Mode::Historic, MONO_HC));
     let standard = frame(
@@ -267,10 +267,111 @@ fn a_meter_switched_to_the_other_mode_starts_afresh_once_the_switch_settles() {
     // Three in a row: the meter was switched.
     f.feed(&standard);
     assert_eq!(f.meter.mode(), Some(Mode::Standard));
-    assert_eq!(f.meter.number(Label::Hchc), None);
+    assert_eq!(
+        f.meter.number(Label::Hchc),
+        None,
+        "the old mode's series stop"
+    );
     assert_eq!(f.meter.number(Label::Sinsts), Some(432));
     assert_eq!(f.meter.health().mode_switches, 1);
     assert_eq!(f.meter.health().last_frame, Some(1014.0));
+}
+
+/// Historic HC frames of the Linky 031762120162, then standard frames of the same meter.
+fn hc_frame(hchc: u64, hchp: u64) -> Vec<u8> {
+    let (hchc, hchp) = (format!("{hchc:09}"), format!("{hchp:09}"));
+    frame(
+        Mode::Historic,
+        &[
+            ("ADCO", "031762120162"),
+            ("OPTARIF", "HC.."),
+            ("ISOUSC", "45"),
+            ("HCHC", hchc.as_str()),
+            ("HCHP", hchp.as_str()),
+            ("PTEC", "HP.."),
+            ("PAPP", "02800"),
+        ],
+    )
+}
+
+fn standard_frame(serial: &str, east: u64) -> Vec<u8> {
+    let east = format!("{east:09}");
+    frame(
+        Mode::Standard,
+        &[
+            ("ADSC", serial),
+            ("EAST", east.as_str()),
+            ("EASF01", east.as_str()),
+            ("PREF", "09"),
+            ("PCOUP", "09"),
+            ("SINSTS", "02800"),
+        ],
+    )
+}
+
+#[test]
+fn a_mode_switch_continues_the_energy_total_with_the_growth_of_each_mode() {
+    let mut f = Fixture::new();
+    let mut totals = Vec::new();
+    // Historic: 8 888 888 Wh, then 5 frames of +3 Wh on HCHP.
+    for i in 0..6 {
+        f.feed(&hc_frame(1_234_567, 7_654_321 + 3 * i));
+        totals.extend(f.meter.energy_drawn_wh());
+    }
+    let historic = 8_888_888 + 15;
+    assert_eq!(totals.last(), Some(&historic));
+    // Switched to standard: EAST reads 52 MWh, a total unrelated to the historic sum. The
+    // first two frames settle the switch and are not taken; the third is EAST's first
+    // reading, then 4 frames of +7 Wh.
+    let east = 52_000_000;
+    for i in 0..7 {
+        f.feed(&standard_frame("031762120162", east + 7 * i));
+        totals.extend(f.meter.energy_drawn_wh());
+    }
+    assert_eq!(f.meter.mode(), Some(Mode::Standard));
+    assert!(totals.windows(2).all(|w| w[1] >= w[0]), "{totals:?}");
+    assert_eq!(totals[8], historic, "no jump when the switch is taken");
+    assert_eq!(totals.last(), Some(&(historic + 7 * 4)));
+    // And back to historic, where the indexes went on meanwhile.
+    for i in 0..4 {
+        f.feed(&hc_frame(1_234_567 + 5 * i, 7_654_400));
+        totals.extend(f.meter.energy_drawn_wh());
+    }
+    assert!(totals.windows(2).all(|w| w[1] >= w[0]), "{totals:?}");
+    assert_eq!(totals.last(), Some(&(historic + 7 * 4 + 5)));
+    assert_eq!(f.meter.health().mode_switches, 2);
+    assert_eq!(f.meter.health().rebases, 0, "no counter reset");
+}
+
+#[test]
+fn a_mode_switch_with_another_serial_number_is_a_new_meter() {
+    let mut f = Fixture::new();
+    f.feed(&hc_frame(1_234_567, 7_654_321));
+    for _ in 0..3 {
+        f.feed(&standard_frame("041876091249", 52_000_000));
+    }
+    assert_eq!(f.meter.mode(), Some(Mode::Standard));
+    assert_eq!(f.meter.serial(), Some("041876091249"));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(52_000_000), "starts afresh");
+    assert_eq!(f.meter.health().rebases, 1, "a declared reset");
+}
+
+#[test]
+fn a_mode_switch_settles_only_over_frames_of_one_serial_number() {
+    // A checksum-valid corruption of the serial in one frame must not decide whether the
+    // switch is to another meter: the run restarts.
+    let mut f = Fixture::new();
+    f.feed(&hc_frame(1_234_567, 7_654_321));
+    f.feed(&standard_frame("031762120162", 52_000_000));
+    f.feed(&standard_frame("031762120162", 52_000_000));
+    f.feed(&standard_frame("031762120163", 52_000_000));
+    assert_eq!(f.meter.mode(), Some(Mode::Historic));
+    f.feed(&standard_frame("031762120162", 52_000_000));
+    f.feed(&standard_frame("031762120162", 52_000_000));
+    assert_eq!(f.meter.mode(), Some(Mode::Historic));
+    f.feed(&standard_frame("031762120162", 52_000_000));
+    assert_eq!(f.meter.mode(), Some(Mode::Standard));
+    assert_eq!(f.meter.energy_drawn_wh(), Some(8_888_888));
 }
 
 #[test]
