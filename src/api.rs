@@ -179,7 +179,8 @@ pub struct HealthJson {
     /// nearly every frame has one, and a per-frame ratio reads 97 % where 0.2 % of the
     /// groups were lost.
     pub checksum_error_ratio: Option<f64>,
-    /// Malformed, over-long, interrupted and implausible, as `teleinfo_frame_errors_total`.
+    /// Malformed, over-long, interrupted, implausible and out of range: the sum of
+    /// `teleinfo_frame_errors_total` over its kinds.
     pub frame_errors_total: u64,
     pub bytes_total: u64,
     pub reconnects_total: u64,
@@ -382,7 +383,8 @@ fn meter_json(
             + m.health().value_errors
             + d.size_errors
             + d.interrupted
-            + m.health().implausible,
+            + m.health().implausible
+            + m.health().out_of_range,
         bytes_total: d.bytes,
         reconnects_total: m.health().reconnects,
         cooked_tty: m.health().cooked_tty,
@@ -464,6 +466,26 @@ mod tests {
         assert_eq!(at(1_721_044_800.0), 1_721_044_800 - 14 * 3600);
         // 2024-01-15 23:30 UTC is already 00:30 on the 16th in Paris (winter time).
         assert_eq!(at(1_705_361_400.5), 1_705_361_400 - 1800);
+    }
+
+    #[test]
+    fn frame_errors_total_sums_every_kind_of_teleinfo_frame_errors_total() {
+        let mut m = Meter::new("home");
+        let h = m.health_mut();
+        h.decoder.format_errors = 1;
+        h.value_errors = 2;
+        h.decoder.size_errors = 4;
+        h.decoder.interrupted = 8;
+        h.implausible = 16;
+        h.out_of_range = 32;
+        let snapshot = Snapshot {
+            meters: vec![m],
+            now: 0.0,
+            stale_after: 30.0,
+        };
+        let source: SourceConfig = "home=demo".parse().unwrap();
+        let response = build(&snapshot, &[source], &[history::History::shared()], false);
+        assert_eq!(response.meters[0].health.frame_errors_total, 63);
     }
 
     #[test]

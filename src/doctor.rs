@@ -22,7 +22,8 @@ pub struct Cause {
 /// Counters the doctor reads that the decoder does not keep.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MeterCounts {
-    /// Values rejected by the plausibility filters (energy indexes and instantaneous values).
+    /// Values rejected by the plausibility filters: energy indexes and out-of-range
+    /// instantaneous values (power, current, voltage).
     pub implausible: u64,
     /// Speeds tried that gave no valid group (serial ports with a detected speed).
     pub wrong_speeds: u64,

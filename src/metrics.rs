@@ -707,14 +707,17 @@ impl Collector for Snapshot {
         family(
             enc,
             "teleinfo_frame_errors",
-            "Malformed groups, over-long groups or frames, interrupted frames, implausible values.",
+            "Malformed groups, over-long groups or frames, interrupted frames, implausible energy indexes, out-of-range instantaneous values.",
             all.iter().flat_map(|m| {
                 let h = m.health();
+                // One family for every value not taken, so that one rate (the dashboard's
+                // panel, the API's frame_errors_total) sums them, and `kind` tells them apart.
                 [
                     ("format", h.decoder.format_errors + h.value_errors),
                     ("size", h.decoder.size_errors),
                     ("interrupted", h.decoder.interrupted),
                     ("implausible", h.implausible),
+                    ("out_of_range", h.out_of_range),
                 ]
                 .map(|(kind, n)| ([("meter", m.name()), ("kind", kind)], V::Count(n)))
             }),

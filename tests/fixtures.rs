@@ -4,6 +4,9 @@
 mod common;
 
 use common::{decode, decode_chunked, read, unescape_python_bytes};
+use teleinfo_exporter::meter::Meter;
+use teleinfo_exporter::meter::plausibility::Stamp;
+use teleinfo_exporter::tic::Decoder;
 use teleinfo_exporter::tic::encode::write_group;
 use teleinfo_exporter::tic::group;
 use teleinfo_exporter::tic::{DecoderStats, Label, Mode, OwnedGroup};
@@ -286,6 +289,49 @@ fn every_real_capture_gives_the_counts_of_sources_md() {
         "(valid groups, frames, checksum, format, size, interrupted, cooked):\n{}",
         wrong.join("\n")
     );
+}
+
+/// Every real and synthetic capture through the meter model: no reading of a real meter is
+/// taken for a corrupted one, neither an energy index (`implausible`) nor an instantaneous
+/// value outside its label's range (`out_of_range`). The filters are there for noise, and a
+/// bound too tight for real meters would silently freeze their values.
+#[test]
+fn no_real_reading_is_rejected_by_the_plausibility_filters() {
+    let mut inputs: Vec<(String, Vec<u8>)> = CAPTURES
+        .iter()
+        .map(|c| format!("real/{}", c.file))
+        .chain(std::iter::once("synthetic".to_owned()).flat_map(|dir| {
+            let mut files: Vec<String> = std::fs::read_dir(common::data(&dir))
+                .unwrap()
+                .map(|e| format!("{dir}/{}", e.unwrap().file_name().to_string_lossy()))
+                .collect();
+            files.sort();
+            files
+        }))
+        .map(|file| {
+            let bytes = read(&file);
+            (file, bytes)
+        })
+        .collect();
+    let text = String::from_utf8(read("real/pyteleinfo__captured_frames.txt")).unwrap();
+    inputs.push((
+        "real/pyteleinfo__captured_frames.txt".to_owned(),
+        unescape_python_bytes(&text),
+    ));
+    let mut frames = 0;
+    for (file, bytes) in &inputs {
+        let mut meter = Meter::new("m");
+        let mut decoder = Decoder::new();
+        let mut t = 1_700_000_000.0;
+        decoder.feed(bytes, |f| {
+            t += 1.5; // about a historic frame's time on the line
+            frames += 1;
+            meter.apply(f, Stamp { host: t, line: t });
+        });
+        let h = meter.health();
+        assert_eq!((h.implausible, h.out_of_range), (0, 0), "{file}");
+    }
+    assert!(frames >= 100, "{frames} frames");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use teleinfo_exporter::tic::{Decoder, FrameWriter, Mode};
 fn historic_frame(index: u32, papp: u32, isousc: u8) -> Vec<u8> {
     let mut out = Vec::new();
     let mut w = FrameWriter::new(&mut out, Mode::Historic);
-    let _ = w.group("ADCO", "021728123456");
+    let _ = w.group("ADCO", SERIAL);
     let _ = w.group("OPTARIF", "BASE");
     let _ = w.group("ISOUSC", &format!("{:02}", isousc % 100));
     let _ = w.group("BASE", &format!("{:09}", index % 1_000_000_000));
@@ -24,11 +24,15 @@ fn historic_frame(index: u32, papp: u32, isousc: u8) -> Vec<u8> {
     out
 }
 
-/// A valid standard frame with the given total and cut-off power.
-fn standard_frame(east: u32, pcoup: u8) -> Vec<u8> {
+/// The serial number of the historic frames: a Linky keeps it when switched to standard mode.
+const SERIAL: &str = "021728123456";
+
+/// A valid standard frame with the given total and cut-off power, of the same meter as the
+/// historic frames (a mode switch) or of another one (a new meter).
+fn standard_frame(east: u32, pcoup: u8, other_meter: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let mut w = FrameWriter::new(&mut out, Mode::Standard);
-    let _ = w.group("ADSC", "041876091249");
+    let _ = w.group("ADSC", if other_meter { "041876091249" } else { SERIAL });
     let _ = w.group("EAST", &format!("{:09}", east % 1_000_000_000));
     let _ = w.group("EASF01", &format!("{:09}", east % 1_000_000_000));
     let _ = w.group("PCOUP", &format!("{:02}", pcoup % 100));
@@ -48,6 +52,14 @@ enum Piece {
     Standard {
         east: u32,
         pcoup: u8,
+        other_meter: bool,
+    },
+    /// Three valid frames in a row of one mode, with a growing index: enough to settle a
+    /// switch to that mode (with EAST unrelated to the historic index).
+    Run {
+        standard: bool,
+        index: u32,
+        other_meter: bool,
     },
     /// A valid frame with one byte replaced.
     Corrupted {
@@ -75,7 +87,20 @@ fn piece() -> impl Strategy<Value = Piece> {
                 isousc,
             }
         }),
-        (any::<u32>(), any::<u8>()).prop_map(|(east, pcoup)| Piece::Standard { east, pcoup }),
+        (any::<u32>(), any::<u8>(), prop::bool::weighted(0.2)).prop_map(
+            |(east, pcoup, other_meter)| Piece::Standard {
+                east,
+                pcoup,
+                other_meter
+            }
+        ),
+        (any::<bool>(), any::<u32>(), prop::bool::weighted(0.2)).prop_map(
+            |(standard, index, other_meter)| Piece::Run {
+                standard,
+                index,
+                other_meter
+            }
+        ),
         (
             1_000_000u32..1_000_050,
             any::<prop::sample::Index>(),
@@ -93,7 +118,25 @@ fn bytes_of(p: &Piece) -> Vec<u8> {
             papp,
             isousc,
         } => historic_frame(*index, *papp, *isousc),
-        Piece::Standard { east, pcoup } => standard_frame(*east, *pcoup),
+        Piece::Standard {
+            east,
+            pcoup,
+            other_meter,
+        } => standard_frame(*east, *pcoup, *other_meter),
+        Piece::Run {
+            standard,
+            index,
+            other_meter,
+        } => (0..3u32)
+            .flat_map(|i| {
+                let index = index.wrapping_add(5 * i);
+                if *standard {
+                    standard_frame(index, 9, *other_meter)
+                } else {
+                    historic_frame(index, 1000, 30)
+                }
+            })
+            .collect(),
         Piece::Corrupted { index, at, byte } => {
             let mut f = historic_frame(*index, 1000, 30);
             let i = at.index(f.len());
@@ -118,6 +161,11 @@ fn is_energy(series: &str) -> bool {
     series.contains("_wh_total") || series.contains("_varh_total")
 }
 
+/// The energy drawn, the one series a mode switch of the same meter continues.
+fn is_drawn_total(series: &str) -> bool {
+    series.starts_with("teleinfo_energy_drawn_wh_total{")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
@@ -132,7 +180,7 @@ proptest! {
         let (mut host, mut line) = (1_700_000_000.0f64, 0.0f64);
         // Per series: the value and the stamp of the piece that brought it.
         let mut seen: HashMap<String, (f64, Stamp)> = HashMap::new();
-        let mut resets = (0, 0);
+        let (mut switches, mut rebases) = (0, 0);
         let mut max_power: f64 = 0.0;
         // A first clean frame sets the baselines.
         let start = historic_frame(1_000_000, 500, 30);
@@ -147,19 +195,26 @@ proptest! {
             max_power = max_power.max(meter.max_power_va());
             let text = Snapshot { meters: vec![meter.clone()], now: host, stale_after: 1e9 }
                 .render(Format::Text);
-            // The two declared counter resets: a settled mode switch, and a jump confirmed by
-            // three clean frames. Anything else must be monotonic and bounded.
-            let now_resets = (meter.health().mode_switches, meter.health().rebases);
-            if now_resets != resets {
-                resets = now_resets;
+            // The declared discontinuities: a rebase (a jump confirmed by three clean frames,
+            // or another meter by its serial number) for every counter; a settled mode switch
+            // of the same meter for every counter but the energy drawn, which goes on across
+            // it: it must neither go back nor jump by more than the power bound allows.
+            // Anything else must be monotonic and bounded.
+            let health = *meter.health();
+            if health.rebases != rebases {
                 seen.clear();
+            } else if health.mode_switches != switches {
+                seen.retain(|series, _| is_drawn_total(series));
             }
+            (switches, rebases) = (health.mode_switches, health.rebases);
             for (series, v) in counters(&text) {
                 match seen.get(&series) {
                     Some(&(old, _)) if v == old => {}
                     Some(&(old, at)) => {
                         prop_assert!(v > old, "{} went back: {} -> {}", series, old, v);
-                        if is_energy(&series) && !series.contains("energy_drawn") {
+                        // The total drawn too: each frame here carries one index, so its
+                        // growth is that index's, under the same bound.
+                        if is_energy(&series) {
                             let allowed = max_power * POWER_MARGIN * stamp.since(&at) / 3600.0
                                 + SLACK_WH as f64;
                             prop_assert!(v - old <= allowed, "{} jumped {} -> {} (bound {})", series, old, v, allowed);

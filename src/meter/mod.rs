@@ -8,7 +8,8 @@
 //!   from a clean long frame is forgotten, and ADPS/ADIRn (sent only while overloaded) go
 //!   back to zero;
 //! - a three-phase short frame (ADIRn, ADCO, IINST1-3) updates currents and overload only;
-//! - energy indexes pass the [plausibility] filter;
+//! - energy indexes and instantaneous values (power, current, voltage) pass the
+//!   [plausibility] filters;
 //! - label values read from the line settle over a few frames ([`text::Settled`]).
 
 pub mod plausibility;
@@ -16,7 +17,9 @@ pub mod text;
 
 use crate::tic::value::{TariffPeriod, decimal};
 use crate::tic::{DecoderStats, Frame, Horodate, Label, Mode, Stge};
-use plausibility::{EnergyFilter, Stamp, Verdict};
+use plausibility::{
+    DEFAULT_MAX_POWER_VA, EnergyFilter, Limits, RangeFilter, Stamp, VOLTS_PER_AMPERE, Verdict,
+};
 use text::{Settled, ShortText};
 
 const LABELS: usize = Label::ALL.len();
@@ -35,6 +38,15 @@ pub const HISTORIC_INDEXES: [Label; 11] = [
     Label::Bbrhcjr,
     Label::Bbrhpjr,
 ];
+
+/// The indexes whose growth makes the total energy drawn, in each mode: the option's indexes
+/// in historic mode, EAST alone in standard mode.
+fn drawn_indexes(mode: Mode) -> &'static [Label] {
+    match mode {
+        Mode::Historic => &HISTORIC_INDEXES,
+        Mode::Standard => &[Label::East],
+    }
+}
 
 /// The standard-mode supplier indexes EASF01…EASF10 (NTARF n feeds the n-th).
 pub const SUPPLIER_INDEXES: [Label; 10] = [
@@ -101,12 +113,6 @@ const SHORT_FRAME_LABELS: [Label; 7] = [
     Label::Iinst3,
 ];
 
-/// Cut-off power assumed until the meter says (36 kVA: the largest residential setting).
-const DEFAULT_MAX_POWER_VA: f64 = 36_000.0;
-
-/// Nominal voltage of the historic meters' rule ISOUSC × 200 V per phase.
-const HISTORIC_VOLTS_PER_AMPERE: u64 = 200;
-
 fn energy_slot(label: Label) -> Option<usize> {
     ENERGY_LABELS.iter().position(|&l| l == label)
 }
@@ -135,8 +141,13 @@ pub struct Health {
     pub reconnects: u64,
     /// The decoder's counters (bytes, frames, errors) since the exporter started.
     pub decoder: DecoderStats,
-    /// Values rejected by the plausibility filter.
+    /// Energy index values rejected by the plausibility filter (a decrease, or growth
+    /// beyond the cut-off power).
     pub implausible: u64,
+    /// Instantaneous values (power, current, voltage) outside the range their label allows
+    /// ([`Limits::range`]), not taken. Apart from `implausible`: a corrupted power reading
+    /// costs one sample of a gauge, a corrupted index would cost a dashboard's energy.
+    pub out_of_range: u64,
     /// Values that passed the decoder but not their typed parse (e.g. NTARF 00).
     pub value_errors: u64,
     /// The stream looks like it went through a tty in cooked mode.
@@ -145,10 +156,12 @@ pub struct Health {
     pub last_frame: Option<f64>,
     /// Frames of the other mode not taken (yet) because the switch had not settled.
     pub ignored_frames: u64,
-    /// Switches between historic and standard mode taken (each restarts the counters).
+    /// Switches between historic and standard mode taken. Each restarts the meter's values
+    /// from the new mode's, except the energy drawn, which goes on (see [`Meter::apply`]).
     pub mode_switches: u64,
-    /// Energy indexes that jumped and were then confirmed as a new baseline (a counter
-    /// reset: meter replaced, or a long gap).
+    /// Energy counters that jumped or started afresh: an index jump confirmed as a new
+    /// baseline (a long gap), another meter by its serial number (replaced, or a mode switch
+    /// to another serial number).
     pub rebases: u64,
     /// Speeds tried on a serial port that gave no valid group (speed detection).
     pub wrong_speeds: u64,
@@ -158,7 +171,7 @@ impl Health {
     /// What the link doctor needs besides the decoder's counters.
     pub fn doctor_counts(&self) -> crate::doctor::MeterCounts {
         crate::doctor::MeterCounts {
-            implausible: self.implausible,
+            implausible: self.implausible + self.out_of_range,
             wrong_speeds: self.wrong_speeds,
         }
     }
@@ -175,6 +188,8 @@ pub struct Meter {
     three_phase: bool,
     slots: [Slot; LABELS],
     energy: [EnergyFilter; ENERGY_LABELS.len()],
+    /// One per label, used only by the labels [`Limits::range`] checks.
+    ranges: [RangeFilter; LABELS],
     serial: Settled,
     tariff_option: Settled,
     tariff_name: Settled,
@@ -183,13 +198,15 @@ pub struct Meter {
     meter_time: Option<(i64, f64)>,
     overload: bool,
     overload_events: u64,
-    /// A mode different from `mode` seen in consecutive clean frames.
-    pending_mode: Option<(Mode, u8)>,
-    /// Historic mode: the total energy drawn, the sum of the indexes (see
-    /// [`Meter::update_historic_total`]).
-    historic_total: Option<u64>,
-    /// The accepted value of each of [`HISTORIC_INDEXES`] when the total was last updated.
-    historic_indexes_seen: [Option<u64>; HISTORIC_INDEXES.len()],
+    /// A mode different from `mode` seen in consecutive clean frames, with the serial number
+    /// they carried.
+    pending_mode: Option<(Mode, Option<ShortText>, u8)>,
+    /// The total energy drawn, EAST or the sum of the historic indexes, continued across
+    /// changes of the indexes it is made of (see [`Meter::update_drawn_total`]).
+    drawn_total: Option<u64>,
+    /// The accepted value of each of the mode's [`drawn_indexes`] when the total was last
+    /// updated (in their order; the rest stays `None`).
+    drawn_seen: [Option<u64>; HISTORIC_INDEXES.len()],
 }
 
 impl Meter {
@@ -203,6 +220,7 @@ impl Meter {
             three_phase: false,
             slots: [Slot::Empty; LABELS],
             energy: [EnergyFilter::default(); ENERGY_LABELS.len()],
+            ranges: [RangeFilter::default(); LABELS],
             serial: Settled::default(),
             tariff_option: Settled::default(),
             tariff_name: Settled::default(),
@@ -211,8 +229,8 @@ impl Meter {
             overload: false,
             overload_events: 0,
             pending_mode: None,
-            historic_total: None,
-            historic_indexes_seen: [None; HISTORIC_INDEXES.len()],
+            drawn_total: None,
+            drawn_seen: [None; HISTORIC_INDEXES.len()],
         }
     }
 
@@ -340,6 +358,15 @@ impl Meter {
             .map_or(DEFAULT_MAX_POWER_VA, |va| va as f64)
     }
 
+    /// What the subscription allows the instantaneous values to be, as known before a frame.
+    fn limits(&self) -> Limits {
+        Limits {
+            power_va: self.max_power_va(),
+            phases: if self.three_phase { 3 } else { 1 },
+            producer: self.producer(),
+        }
+    }
+
     /// The subscribed apparent power, VA: PREF × 1000 in standard mode, ISOUSC × 200 V per
     /// phase in historic mode; `None` before either is read (or when it reads 0).
     ///
@@ -357,7 +384,7 @@ impl Meter {
     fn isousc_power_va(&self) -> Option<u64> {
         let amps = self.number(Label::Isousc).filter(|&a| a > 0)?;
         let phases = if self.three_phase { 3 } else { 1 };
-        Some(amps.saturating_mul(HISTORIC_VOLTS_PER_AMPERE * phases))
+        Some(amps.saturating_mul(VOLTS_PER_AMPERE * phases))
     }
 
     /// How far the current of an overloaded phase is above the subscribed current, A.
@@ -373,12 +400,10 @@ impl Meter {
         Some(current.saturating_sub(self.number(Label::Isousc)?))
     }
 
-    /// Total active energy drawn: EAST, or the sum of the historic indexes.
+    /// Total active energy drawn: EAST, or the sum of the historic indexes, continued across
+    /// changes of the set of indexes and across mode switches (docs/metrics.md).
     pub fn energy_drawn_wh(&self) -> Option<u64> {
-        match self.mode? {
-            Mode::Standard => self.number(Label::East),
-            Mode::Historic => self.historic_total,
-        }
+        self.drawn_total
     }
 
     /// Apparent power drawn now (PAPP, or SINSTS in standard mode), VA.
@@ -420,31 +445,31 @@ impl Meter {
     }
 
     /// Applies one complete frame received at `at`.
+    ///
+    /// A frame of the other mode is ignored until the switch settles; the switch then
+    /// restarts every value from the new mode's, except the energy drawn, which goes on (a
+    /// new serial number with it makes it another meter, whose counters start afresh).
     pub fn apply(&mut self, frame: &Frame<'_>, at: Stamp) {
         let mode = frame.mode();
         if let Some(current) = self.mode.filter(|&m| m != mode) {
             // A frame of the other mode. Enedis does switch a Linky between historic and
             // standard mode, but a stray frame must not wipe the state: the switch is taken
-            // after SETTLE_FRAMES clean frames in a row of the new mode.
+            // after SETTLE_FRAMES clean frames in a row of the new mode and serial number.
+            let serial = frame
+                .groups()
+                .find(|g| matches!(g.label, Some(Label::Adco | Label::Adsc)))
+                .map(|g| ShortText::new(g.value));
             let seen = match self.pending_mode {
-                Some((m, n)) if m == mode => n + 1,
+                Some((m, s, n)) if m == mode && s == serial => n + 1,
                 _ => 1,
             };
             if !frame.is_clean() || seen < text::SETTLE_FRAMES {
-                self.pending_mode = frame.is_clean().then_some((mode, seen));
+                self.pending_mode = frame.is_clean().then_some((mode, serial, seen));
                 self.health.ignored_frames += 1;
                 self.revision += 1;
                 return;
             }
-            tracing::info!(meter = %self.name, "the meter switched from {current} to {mode} mode");
-            // Nothing carries over: indexes restart from the new mode's values (a counter
-            // reset for Prometheus), as they would for a new meter.
-            let name = std::mem::take(&mut self.name);
-            let (health, revision) = (self.health, self.revision);
-            *self = Meter::new(name);
-            self.health = health;
-            self.health.mode_switches += 1;
-            self.revision = revision;
+            self.switch_mode(current, mode, serial);
         }
         self.pending_mode = None;
         self.mode = Some(mode);
@@ -454,12 +479,13 @@ impl Meter {
                 .groups()
                 .all(|g| g.label.is_some_and(|l| SHORT_FRAME_LABELS.contains(&l)));
         let mut seen = [false; LABELS];
-        let max_power = self.max_power_va();
+        // From the frames before: a frame is judged as a whole against one subscription.
+        let limits = self.limits();
         for group in frame.groups() {
             let Some(label) = group.label else {
                 continue; // unknown labels are kept by the decoder but not exported
             };
-            if let Err(()) = self.take(label, group.text(), group.horodate, clean, max_power, at) {
+            if let Err(()) = self.take(label, group.text(), group.horodate, clean, &limits, at) {
                 self.health.value_errors += 1;
                 clean = false;
                 continue;
@@ -492,8 +518,8 @@ impl Meter {
                 }
             }
         }
-        if mode == Mode::Historic && !short {
-            self.update_historic_total(clean);
+        if !short {
+            self.update_drawn_total(mode, clean);
         }
         let overload = match mode {
             Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
@@ -509,31 +535,78 @@ impl Meter {
         self.revision += 1;
     }
 
-    /// The historic total is the sum of the option's indexes, continued across changes of
-    /// the set of indexes: it starts as the sum in the first clean frame, then grows by the
-    /// growth of each index since the last frame. Each index is filtered and never goes
-    /// back, so neither does the total; an index that appears later (the contract changed
-    /// from Base to HC, or noise that passed every check) adds only what it grows from
-    /// then on, and one that leaves adds nothing. A plain sum would drop when the set
-    /// changes and count the new indexes again as energy.
-    fn update_historic_total(&mut self, clean: bool) {
-        let now = HISTORIC_INDEXES.map(|l| self.energy_value(l));
-        match self.historic_total {
-            None if clean && now.iter().any(Option::is_some) => {
-                self.historic_total = Some(now.iter().flatten().sum());
+    /// The total drawn is the sum of the mode's indexes (EAST alone in standard mode),
+    /// continued across changes of the set of indexes: it starts as the sum in the first
+    /// frame that has them all, then grows by the growth of each index since the last frame.
+    /// Each index is filtered and never goes back, so neither does the total; an index that
+    /// appears later (the contract changed from Base to HC, or noise that passed every
+    /// check) adds only what it grows from then on, and one that leaves adds nothing. A plain
+    /// sum would drop when the set changes and count the new indexes again as energy. While
+    /// the set stays the same the total equals the sum, so in standard mode it is EAST.
+    fn update_drawn_total(&mut self, mode: Mode, clean: bool) {
+        let indexes = drawn_indexes(mode);
+        let mut now = [None; HISTORIC_INDEXES.len()];
+        for (value, &label) in now.iter_mut().zip(indexes) {
+            *value = self.energy_value(label);
+        }
+        match self.drawn_total {
+            // A sum starts only from a clean frame, where no index was dropped: one missing
+            // would start the total too low for good. EAST alone needs no such frame.
+            None if (clean || indexes.len() == 1) && now.iter().any(Option::is_some) => {
+                self.drawn_total = Some(now.iter().flatten().sum());
             }
             None => return,
             Some(total) => {
                 let growth: u64 = now
                     .iter()
-                    .zip(&self.historic_indexes_seen)
+                    .zip(&self.drawn_seen)
                     .filter_map(|(now, seen)| now.zip(*seen))
                     .map(|(now, seen)| now.saturating_sub(seen))
                     .sum();
-                self.historic_total = Some(total.saturating_add(growth));
+                self.drawn_total = Some(total.saturating_add(growth));
             }
         }
-        self.historic_indexes_seen = now;
+        self.drawn_seen = now;
+    }
+
+    /// The meter switched from `from` to `to` mode (settled over [`text::SETTLE_FRAMES`]
+    /// frames that carried `serial`).
+    ///
+    /// The values restart from the new mode's, as for a new meter: its labels, its indexes
+    /// and their period series are other ones (HCHC/HCHP stop, EASF01/EASF02 start from the
+    /// meter's values). The energy drawn does not: it is the same meter drawing the same
+    /// energy, so `teleinfo_energy_drawn_wh_total` goes on from where it was and grows by the
+    /// new mode's growth, its indexes being indexes that appear
+    /// ([`Meter::update_drawn_total`]). Prometheus sees neither a counter reset, after which
+    /// `increase()` would count the whole new index as energy, nor a jump by the difference
+    /// of two unrelated totals. What the meter drew while the switch settled (a few frames)
+    /// is not counted: nothing relates the old mode's total to the new one's.
+    ///
+    /// A new mode with another serial number is another meter: its total starts afresh, a
+    /// counter reset counted in [`Health::rebases`] as for [`Meter::replaced`]. Without a
+    /// serial number on either side nothing says so, and the total goes on.
+    fn switch_mode(&mut self, from: Mode, to: Mode, serial: Option<ShortText>) {
+        let another_meter = self
+            .serial
+            .get()
+            .zip(serial)
+            .is_some_and(|(old, new)| old != new.as_str());
+        let name = std::mem::take(&mut self.name);
+        let (health, revision, drawn_total) = (self.health, self.revision, self.drawn_total);
+        *self = Meter::new(name);
+        self.health = health;
+        self.health.mode_switches += 1;
+        self.revision = revision;
+        if another_meter {
+            tracing::info!(meter = %self.name, serial = serial.as_ref().map_or("", ShortText::as_str),
+                "the meter switched from {from} to {to} mode with a new serial number: \
+                another meter; its energy counters start afresh");
+            self.health.rebases += 1;
+        } else {
+            tracing::info!(meter = %self.name,
+                "the meter switched from {from} to {to} mode; its energy total goes on");
+            self.drawn_total = drawn_total;
+        }
     }
 
     /// The last accepted value of an energy index (kept while the label is absent).
@@ -551,8 +624,8 @@ impl Meter {
         for filter in &mut self.energy {
             filter.reset();
         }
-        self.historic_total = None;
-        self.historic_indexes_seen = [None; HISTORIC_INDEXES.len()];
+        self.drawn_total = None;
+        self.drawn_seen = [None; HISTORIC_INDEXES.len()];
         self.health.rebases += 1;
     }
 
@@ -563,7 +636,7 @@ impl Meter {
         value: &str,
         horodate: Option<&str>,
         clean: bool,
-        max_power: f64,
+        limits: &Limits,
         at: Stamp,
     ) -> Result<(), ()> {
         use Label::*;
@@ -585,7 +658,7 @@ impl Meter {
             _ => {
                 let n = decimal(value).ok_or(())?;
                 if let Some(i) = energy_slot(label) {
-                    match self.energy[i].offer(n, at, clean, max_power) {
+                    match self.energy[i].offer(n, at, clean, limits.power_va) {
                         Verdict::Accepted => {}
                         Verdict::Rebased => self.health.rebases += 1,
                         Verdict::Rejected => {
@@ -593,6 +666,14 @@ impl Meter {
                             return Ok(()); // keep the last accepted value
                         }
                     }
+                } else if let Some(range) = limits.range(label)
+                    && self.ranges[label as usize].offer(n, range, clean) == Verdict::Rejected
+                {
+                    // Keep the last value, read a frame or two ago: for a one-off corruption
+                    // it is the best estimate, where withdrawing it would make the series
+                    // flap (a gap at a scrape, a broken `for:` clause).
+                    self.health.out_of_range += 1;
+                    return Ok(());
                 }
                 if label == Ntarf && !(1..=10).contains(&n) {
                     return Err(());

@@ -1,4 +1,4 @@
-//! The plausibility filter on energy indexes.
+//! The plausibility filters: energy indexes, and instantaneous values.
 //!
 //! An index that passed its checksum and width checks can still be wrong (two corrupted digits
 //! whose sums cancel), and a wrong energy index ruins every dashboard that computes
@@ -12,6 +12,15 @@
 //! taking it would make Prometheus see a counter reset and count the whole index again as
 //! new energy. The one real decrease, a replaced meter, comes with a new serial number: the
 //! meter then starts its filters afresh ([`EnergyFilter::reset`], docs/metrics.md).
+//!
+//! Instantaneous values (power, current, voltage) can be corrupted the same way: PAPP 02800
+//! becomes 72100 when one digit gains 7 and another loses 7, and the checksum cannot tell.
+//! Each such label has a range its meter's subscription allows ([`Limits::range`]); a value
+//! outside it is not taken ([`RangeFilter`]) unless it persists, which noise does not do.
+
+use std::ops::RangeInclusive;
+
+use crate::tic::Label;
 
 /// When a value was read: host wall clock and line time.
 ///
@@ -112,6 +121,118 @@ impl EnergyFilter {
     /// The last accepted value.
     pub fn value(&self) -> Option<u64> {
         self.baseline.map(|(v, _)| v)
+    }
+}
+
+/// Cut-off power assumed until the meter says (36 kVA: the largest residential setting).
+pub const DEFAULT_MAX_POWER_VA: f64 = 36_000.0;
+
+/// The meter's own rule between power and current, ISOUSC = PREF / 200 V (per phase on a
+/// three-phase meter, tic-protocol.md §4a, §4b). Dividing a power by 200 V rather than the
+/// nominal 230 V gives a current bound 15 % higher: on the safe side.
+pub const VOLTS_PER_AMPERE: u64 = 200;
+
+/// The voltages taken at once (URMSn, UMOYn), V. The French supply is 230 V ± 10 %
+/// (207-253 V), and a voltage sag while a motor starts stays well above 100 V, so a healthy or
+/// merely poor supply never leaves this band. A reading outside it is a corrupted digit (238
+/// read as 832 or 328: the same digit sum, so the same checksum), except in a real failure —
+/// a lost phase reads near 0 V, a broken neutral puts up to 400 V on a phase — and those
+/// persist, so they are taken after [`OUT_OF_RANGE_FRAMES`] clean frames.
+pub const VOLTS: RangeInclusive<u64> = 100..=300;
+
+/// Highest IMAX allowed whatever the subscription: a Linky sends the constant 090 (single-
+/// phase) or 060 (three-phase) as IMAX, not the maximum reached, so a 15 A subscription still
+/// reads IMAX 090 (tic-protocol.md §5, item 13). 90 A is also the largest rated current of a
+/// residential meter.
+pub const RATED_MAX_CURRENT_A: u64 = 90;
+
+/// Clean frames in a row that must carry an out-of-range value of a label before it is
+/// taken. Noise corrupts one group of one frame at random; a value out of range in three
+/// clean frames in a row is the meter saying so (a lost phase, an overload beyond the
+/// margin), and hiding it longer would hide the very event a user wants to see.
+pub const OUT_OF_RANGE_FRAMES: u8 = 3;
+
+/// What a meter's subscription allows its instantaneous values to be.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// The cut-off power, VA: PCOUP × 1000, or ISOUSC × 200 V per phase, or
+    /// [`DEFAULT_MAX_POWER_VA`] (`Meter::max_power_va`).
+    pub power_va: f64,
+    /// 3 on a three-phase meter, else 1.
+    pub phases: u8,
+    /// The meter injects: its currents flow both ways, and PCOUP bounds only what it draws
+    /// (a production meter sends PCOUP 01 while injecting kilowatts).
+    pub producer: bool,
+}
+
+impl Limits {
+    /// The values `label` can plausibly take, or `None` when the label is not checked here.
+    ///
+    /// - Power drawn (PAPP, SINSTS): at most [`POWER_MARGIN`] × the cut-off power. A meter
+    ///   lets the power above its subscription for a while before it cuts (an overload), but
+    ///   not twice the cut-off: the Linky cuts, and in historic mode the breaker set to ISOUSC
+    ///   trips within seconds at twice its current.
+    /// - Power per phase (SINSTS1-3): the same margin over the phase's share of the cut-off:
+    ///   a three-phase meter (or the breaker of a historic one) gives each phase a third of
+    ///   the subscription and tests the overload per phase (tic-protocol.md §4b). A real
+    ///   overload of one phase (SINSTS1 03576 on a 9 kVA meter, 3 kVA a phase) is well inside.
+    /// - Currents (IINST, IINSTn, IRMSn): the same margin over the phase's cut-off current,
+    ///   the cut-off power / 200 V / phases (ISOUSC itself in historic mode). A producer's
+    ///   currents are bounded by the default cut-off instead, as they also carry injection.
+    /// - IMAX, IMAXn: the current bound, but never below [`RATED_MAX_CURRENT_A`].
+    /// - Voltages (URMSn, UMOYn): [`VOLTS`].
+    ///
+    /// Not checked: SINSTI (injection is limited by the producer's connection, which the TIC
+    /// does not send), the daily maxima and load-curve points (they record peaks, and a frame
+    /// later is too late to tell), ADPS/ADIRn (their presence is the overload signal, and
+    /// their value is the phase current, checked as IINSTn), PREF, PCOUP, ISOUSC.
+    pub fn range(&self, label: Label) -> Option<RangeInclusive<u64>> {
+        use Label::*;
+        let phases = f64::from(self.phases.max(1));
+        let power = self.power_va * POWER_MARGIN;
+        let current_power = if self.producer {
+            self.power_va.max(DEFAULT_MAX_POWER_VA)
+        } else {
+            self.power_va
+        };
+        let current = current_power * POWER_MARGIN / phases / VOLTS_PER_AMPERE as f64;
+        // Float to integer saturates and floors; the bounds are far from either end.
+        let up_to = |max: f64| 0..=max as u64;
+        Some(match label {
+            Papp | Sinsts => up_to(power),
+            Sinsts1 | Sinsts2 | Sinsts3 => up_to(power / phases),
+            Iinst | Iinst1 | Iinst2 | Iinst3 | Irms1 | Irms2 | Irms3 => up_to(current),
+            Imax | Imax1 | Imax2 | Imax3 => 0..=(current as u64).max(RATED_MAX_CURRENT_A),
+            Urms1 | Urms2 | Urms3 | Umoy1 | Umoy2 | Umoy3 => VOLTS,
+            _ => return None,
+        })
+    }
+}
+
+/// The filter state of one instantaneous value: how many of the clean frames in a row that
+/// carried the label had it out of its range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RangeFilter {
+    run: u8,
+}
+
+impl RangeFilter {
+    /// Offers a value: [`Verdict::Accepted`] when it is in `range`, or out of it in
+    /// [`OUT_OF_RANGE_FRAMES`] clean frames in a row (counting this one); else
+    /// [`Verdict::Rejected`]. A frame with a bad group neither adds to the run nor breaks it.
+    pub fn offer(&mut self, value: u64, range: RangeInclusive<u64>, clean: bool) -> Verdict {
+        if range.contains(&value) {
+            self.run = 0;
+            return Verdict::Accepted;
+        }
+        if clean {
+            self.run = self.run.saturating_add(1);
+        }
+        if self.run >= OUT_OF_RANGE_FRAMES {
+            Verdict::Accepted
+        } else {
+            Verdict::Rejected
+        }
     }
 }
 

@@ -169,6 +169,20 @@ fn stale_meter_keeps_only_its_health_series() {
 }
 
 #[test]
+fn out_of_range_values_are_a_kind_of_frame_error_apart_from_implausible_indexes() {
+    let mut m = meter_from(&["historic_mono_base"]);
+    m.health_mut().implausible = 2;
+    m.health_mut().out_of_range = 5;
+    let text = render(vec![m], T0 + 2.0, Format::Text);
+    for line in [
+        "teleinfo_frame_errors_total{meter=\"home\",kind=\"implausible\"} 2\n",
+        "teleinfo_frame_errors_total{meter=\"home\",kind=\"out_of_range\"} 5\n",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+}
+
+#[test]
 fn closed_source_is_down_even_with_a_recent_frame() {
     let mut m = meter_from(&["historic_mono_base"]);
     m.health_mut().open = false;
