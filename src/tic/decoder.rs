@@ -300,8 +300,9 @@ impl Decoder {
             let (data, rest) = rest.split_at(n);
             if self.in_group {
                 self.push_content(data);
-            } else if std::mem::take(&mut self.after_cr)
-                && data.first().is_some_and(|&b| is_stray(b & 0x7F))
+            } else if !data.is_empty()
+                && std::mem::take(&mut self.after_cr)
+                && is_stray(data[0] & 0x7F)
             {
                 // A group that follows a CR with a control byte instead of its LF (real:
                 // `EASF03\t001548023\t;\r\x0eEASF04\t002860327\tA`): the LF was corrupted
@@ -408,6 +409,9 @@ impl Decoder {
             self.lf_streak = 0;
             self.cooked = false;
             self.suspect_next = false;
+            // As the byte-level path leaves it after a group ended by CR: the next byte may
+            // be a corrupted LF (without this, that depends on where the chunks split).
+            self.after_cr = true;
         }
         pos
     }
