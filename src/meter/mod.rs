@@ -624,6 +624,12 @@ impl Meter {
         for filter in &mut self.energy {
             filter.reset();
         }
+        // The old meter's indexes are not the new one's: withdrawn until the new meter sends
+        // its own (found by the pipeline fuzzer: the old index stayed on /metrics after the
+        // declared reset, and the new meter's lower one then looked like a decrease).
+        for label in ENERGY_LABELS {
+            self.slots[label as usize] = Slot::Empty;
+        }
         self.drawn_total = None;
         self.drawn_seen = [None; HISTORIC_INDEXES.len()];
         self.health.rebases += 1;
