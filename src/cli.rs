@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{self, Config, ConfigError, ReplaySpeed, SourceConfig};
+use teleinfo_exporter::config::{self, Config, ConfigError, ReplaySpeed, SourceConfig};
 
 /// Prometheus exporter for the tele-information output (TIC) of French electricity meters:
 /// Linky in historic (1200 Bd) or standard (9600 Bd) mode and older electronic meters,
@@ -214,7 +214,7 @@ impl ServeArgs {
 
 /// A speed for `decode --speed`.
 fn decode_speed(s: &str) -> Result<u32, ConfigError> {
-    crate::commands::decode::speed(s)
+    teleinfo_exporter::commands::decode::speed(s)
 }
 
 #[derive(Debug, Args)]

@@ -6,11 +6,29 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod cli;
+
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
-use teleinfo_exporter::cli::{Cli, Command, DecodeArgs, ProbeArgs, ServeArgs};
+use cli::{Cli, Command, DecodeArgs, ProbeArgs, ServeArgs};
 use teleinfo_exporter::commands::decode::{self, Input, Output, PortEnd};
 use teleinfo_exporter::config::ConfigError;
+
+/// The exit statuses the README promises: 0 when the command did its job, 1 when it failed at
+/// run time (a port in use, an unreadable device, no valid frame for `probe`), 2 for bad usage
+/// (clap's own errors exit 2 as well).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    Ok = 0,
+    Failure = 1,
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,10 +57,10 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         }
     };
     match serve(config) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Exit::Ok.into(),
         Err(e) => {
             tracing::error!("{e:#}");
-            ExitCode::FAILURE
+            Exit::Failure.into()
         }
     }
 }
@@ -81,7 +99,7 @@ fn small_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .build()
         .map_err(|e| {
             eprintln!("error: cannot start the async runtime: {e}");
-            ExitCode::FAILURE
+            Exit::Failure.into()
         })
 }
 
@@ -98,9 +116,9 @@ fn run_probe(args: ProbeArgs) -> ExitCode {
     ));
     print!("{}", report.render());
     if report.working_speed().is_some() {
-        ExitCode::SUCCESS
+        Exit::Ok.into()
     } else {
-        ExitCode::FAILURE
+        Exit::Failure.into()
     }
 }
 
@@ -128,7 +146,7 @@ fn run_decode(args: DecodeArgs) -> ExitCode {
             Ok(file) => (decode::run(file, stdout, output), path),
             Err(e) => {
                 eprintln!("error: cannot open {}: {e}", path.display());
-                return ExitCode::from(2);
+                return Exit::Usage.into();
             }
         },
         Input::Port { device, baud } => return run_decode_port(&device, baud, stdout, output),
@@ -136,11 +154,11 @@ fn run_decode(args: DecodeArgs) -> ExitCode {
     match result {
         Ok(summary) => {
             print_summary(&summary);
-            ExitCode::SUCCESS
+            Exit::Ok.into()
         }
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", name.display());
-            ExitCode::from(2)
+            Exit::Usage.into()
         }
     }
 }
@@ -173,17 +191,17 @@ fn run_decode_port(
     match result {
         Ok((summary, end)) => {
             let code = match &end {
-                PortEnd::Stopped | PortEnd::OutputClosed => ExitCode::SUCCESS,
+                PortEnd::Stopped | PortEnd::OutputClosed => Exit::Ok.into(),
                 PortEnd::HungUp => {
                     eprintln!(
                         "{}: the port hung up (adapter unplugged?)",
                         device.display()
                     );
-                    ExitCode::SUCCESS
+                    Exit::Ok.into()
                 }
                 PortEnd::Lost(e) => {
                     eprintln!("error: cannot read {}: {e}", device.display());
-                    ExitCode::FAILURE
+                    Exit::Failure.into()
                 }
             };
             print_summary(&summary);
@@ -191,7 +209,7 @@ fn run_decode_port(
         }
         Err(e) => {
             eprintln!("error: {:#}", anyhow::Error::from(e));
-            ExitCode::from(2)
+            Exit::Usage.into()
         }
     }
 }
