@@ -177,6 +177,12 @@ impl Health {
     }
 }
 
+/// A group whose value passed the decoder's shape checks but does not read as its label's
+/// type; counted in [`Health::value_errors`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the value of {0:?} does not read as its type")]
+pub struct ValueError(pub Label);
+
 /// Everything known about one meter.
 #[derive(Clone, Debug)]
 pub struct Meter {
@@ -485,7 +491,9 @@ impl Meter {
             let Some(label) = group.label else {
                 continue; // unknown labels are kept by the decoder but not exported
             };
-            if let Err(()) = self.take(label, group.text(), group.horodate, clean, &limits, at) {
+            if let Err(ValueError(_)) =
+                self.take(label, group.text(), group.horodate, clean, &limits, at)
+            {
                 self.health.value_errors += 1;
                 clean = false;
                 continue;
@@ -635,7 +643,9 @@ impl Meter {
         self.health.rebases += 1;
     }
 
-    /// Stores one valid group. `Err` when its value does not parse as its label's type.
+    /// Stores one valid group. `Err` when its value does not parse as its label's type (the
+    /// decoder checked its shape, not its meaning: NTARF 00, an STGE or a horodate that does
+    /// not read).
     fn take(
         &mut self,
         label: Label,
@@ -644,16 +654,17 @@ impl Meter {
         clean: bool,
         limits: &Limits,
         at: Stamp,
-    ) -> Result<(), ()> {
+    ) -> Result<(), ValueError> {
         use Label::*;
+        let bad = || ValueError(label);
         let slot = match label {
-            Stge => Slot::Number(u64::from(crate::tic::Stge::parse(value).ok_or(())?.0)),
-            Ppot => Slot::Number(u64::from_str_radix(value, 16).map_err(|_| ())?),
+            Stge => Slot::Number(u64::from(crate::tic::Stge::parse(value).ok_or_else(bad)?.0)),
+            Ppot => Slot::Number(u64::from_str_radix(value, 16).map_err(|_| bad())?),
             Optarif | Ptec | Demain | Hhphc | Motdetat | Ngtf | Ltarf | Adco | Adsc | Prm
             | Msg2 | Vtic => Slot::Text(ShortText::new(value)),
             Date => {
-                let h = Horodate::parse(horodate.ok_or(())?.as_bytes()).map_err(|_| ())?;
-                let t = h.unix_time().map_err(|_| ())?;
+                let h = Horodate::parse(horodate.ok_or_else(bad)?.as_bytes()).map_err(|_| bad())?;
+                let t = h.unix_time().map_err(|_| bad())?;
                 self.meter_time = Some((t, t as f64 - at.host));
                 Slot::Empty
             }
@@ -662,7 +673,7 @@ impl Meter {
                 Slot::Empty
             }
             _ => {
-                let n = decimal(value).ok_or(())?;
+                let n = decimal(value).ok_or_else(bad)?;
                 if let Some(i) = energy_slot(label) {
                     match self.energy[i].offer(n, at, clean, limits.power_va) {
                         Verdict::Accepted => {}
@@ -682,7 +693,7 @@ impl Meter {
                     return Ok(());
                 }
                 if label == Ntarf && !(1..=10).contains(&n) {
-                    return Err(());
+                    return Err(bad());
                 }
                 Slot::Number(n)
             }
