@@ -5,6 +5,7 @@
 //! the meter, watch for silence, and re-open a lost source with capped exponential backoff.
 //! The process never exits because a meter went away, and never spins on a dead port.
 
+pub mod coalesce;
 pub mod demo;
 pub mod replay;
 pub mod serial;

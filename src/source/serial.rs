@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use tokio_serial::{DataBits, FlowControl, Parity, SerialPortBuilderExt, StopBits};
+use tokio_serial::{DataBits, FlowControl, Parity, StopBits};
 
 use super::{OpenError, Opened};
 
@@ -76,16 +76,20 @@ pub fn open(
             (speed, Some(window))
         }
     };
+    // Opened blocking (exclusive, as serialport does by default) and read in batches by a
+    // thread of its own: see `coalesce` for why, and what it saves.
     let port = tokio_serial::new(path.to_string_lossy(), speed)
         .data_bits(DataBits::Seven)
         .parity(Parity::Even)
         .stop_bits(StopBits::One)
         .flow_control(FlowControl::None)
-        .open_native_async()
+        .timeout(Duration::from_millis(100))
+        .open_native()
         .map_err(|e| explain(path, e))?;
     tracing::debug!(device = %path.display(), speed, "serial port opened (7E1)");
+    let reader = super::coalesce::spawn(port, path.display().to_string())?;
     Ok(Opened {
-        reader: Box::pin(port),
+        reader: Box::pin(reader),
         baud: Some(speed),
         ends: false,
         probation,
