@@ -533,6 +533,11 @@ fn only_get_and_head_and_the_page_assets() {
 
     for (path, ct) in [
         ("/assets/app.js", "text/javascript; charset=utf-8"),
+        ("/assets/render.js", "text/javascript; charset=utf-8"),
+        ("/assets/charts.js", "text/javascript; charset=utf-8"),
+        ("/assets/dom.js", "text/javascript; charset=utf-8"),
+        ("/assets/format.js", "text/javascript; charset=utf-8"),
+        ("/assets/scale.js", "text/javascript; charset=utf-8"),
         ("/assets/style.css", "text/css; charset=utf-8"),
     ] {
         let (status, headers, body) = e.request_with("GET", path, &[]);
