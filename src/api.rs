@@ -20,7 +20,7 @@ use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
     tempo_colors,
 };
-use crate::tic::stge::CutoffDevice;
+use crate::tic::stge::{CutoffDevice, Stge};
 use crate::tic::value::{PhasePresence, Relays};
 use crate::tic::{Label, Mode};
 
@@ -90,6 +90,8 @@ pub struct MeterJson {
     pub relays: Option<Vec<RelayJson>>,
     /// The STGE flags of `teleinfo_status_flag` (standard mode).
     pub status_flags: Option<BTreeMap<&'static str, bool>>,
+    /// The raised flags among them that call for attention ([`WARNING_FLAGS`]).
+    pub status_warnings: Option<Vec<&'static str>>,
     /// The cut-off device, STGE bits 1-3 (standard mode).
     pub cutoff_device: Option<&'static str>,
     pub health: HealthJson,
@@ -265,6 +267,20 @@ pub struct AdviceJson {
     pub cause: &'static str,
     pub count: u64,
     pub advice: &'static str,
+}
+
+/// The STGE flags that say something is wrong when raised: the terminal cover is open, a
+/// phase is over-voltage, the reference power is exceeded, the clock is degraded. The others
+/// (dry contact, producer, injecting) are states, not faults.
+pub const WARNING_FLAGS: [&str; 4] = ["cover_open", "overvoltage", "overload", "clock_degraded"];
+
+/// The raised [`WARNING_FLAGS`] of a status register, in the order of `status_flags`.
+fn status_warnings(s: Stge) -> Vec<&'static str> {
+    status_flags(s)
+        .into_iter()
+        .filter(|&(name, on)| on && WARNING_FLAGS.contains(&name))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Causes of trouble the API advises on, at most.
@@ -513,6 +529,7 @@ fn meter_json(
                 .collect()
         }),
         status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
+        status_warnings: m.stge().map(status_warnings),
         cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
         health,
         history: with_history.then(|| HistoryJson {
@@ -600,6 +617,24 @@ mod tests {
         assert_eq!(kc("EASF06", None), (None, None));
         // A historic label keeps its own meaning whatever PTEC says.
         assert_eq!(kc("HCHP", Some("HC  BLEU")), (Some("peak"), None));
+    }
+
+    #[test]
+    fn only_the_fault_flags_are_warnings() {
+        assert_eq!(status_warnings(Stge(0)), Vec::<&str>::new());
+        // Dry contact open (bit 0), producer (8), injecting (9): states, not faults.
+        assert_eq!(
+            status_warnings(Stge(1 | 1 << 8 | 1 << 9)),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            status_warnings(Stge(1 << 4 | 1 << 8 | 1 << 16)),
+            ["cover_open", "clock_degraded"]
+        );
+        assert_eq!(
+            status_warnings(Stge(1 << 6 | 1 << 7)),
+            ["overvoltage", "overload"]
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ const METER_FIELDS: &[&str] = &[
     "mobile_peak",
     "relays",
     "status_flags",
+    "status_warnings",
     "cutoff_device",
     "health",
     "history",
@@ -219,6 +220,7 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
     assert_eq!(demo["tariff"]["option"], "HC..");
     assert!(demo["phases"][0]["overload_current_amperes"].is_u64());
     assert_eq!(demo["status_flags"], Value::Null);
+    assert_eq!(demo["status_warnings"], Value::Null);
 
     let tri = meter(&v, "tri");
     assert_eq!(tri["mode"], "standard");
@@ -440,6 +442,7 @@ fn a_replayed_three_phase_tempo_capture_gives_its_exact_values() {
     assert_eq!(m["relays"][1]["closed"], false);
     assert_eq!(m["cutoff_device"], "closed");
     assert_eq!(m["status_flags"]["dry_contact_open"], false);
+    assert_eq!(m["status_warnings"], serde_json::json!([]));
     assert_eq!(m["producer"], false);
 }
 

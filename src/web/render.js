@@ -117,7 +117,6 @@ function producerPanel(m) {
     el('p', 'small', 'today ' + kwh(m.energy_injected_today_wh) + ' kWh · total ' + num((m.energy_injected_wh || 0) / 1000) + ' kWh'));
 }
 
-const BAD_FLAGS = new Set(['cover_open', 'overvoltage', 'overload', 'clock_degraded']);
 function statusRow(m) {
   const r = el('div', 'status');
   if (m.relays) {
@@ -133,8 +132,10 @@ function statusRow(m) {
     const ok = m.cutoff_device === 'closed';
     r.append(el('span', ok ? 'flag ok' : 'flag bad', ok ? 'supply on' : 'supply cut: ' + m.cutoff_device.replace(/^open_/, '').replace(/_/g, ' ')));
   }
+  // Which raised flags are faults is the API's word (status_warnings).
+  const bad = new Set(m.status_warnings || []);
   for (const [k, on] of Object.entries(m.status_flags || {})) {
-    if (on) r.append(el('span', BAD_FLAGS.has(k) ? 'flag bad' : 'flag', k.replace(/_/g, ' ')));
+    if (on) r.append(el('span', bad.has(k) ? 'flag bad' : 'flag', k.replace(/_/g, ' ')));
   }
   if (m.overload_events) r.append(el('span', 'flag', num(m.overload_events) + ' overload' + (m.overload_events > 1 ? 's' : '') + ' since start'));
   return r.childNodes.length ? r : null;
