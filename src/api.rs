@@ -20,7 +20,7 @@ use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
     tempo_colors,
 };
-use crate::tic::stge::CutoffDevice;
+use crate::tic::stge::{CutoffDevice, Stge};
 use crate::tic::value::{PhasePresence, Relays};
 use crate::tic::{Label, Mode};
 
@@ -90,6 +90,8 @@ pub struct MeterJson {
     pub relays: Option<Vec<RelayJson>>,
     /// The STGE flags of `teleinfo_status_flag` (standard mode).
     pub status_flags: Option<BTreeMap<&'static str, bool>>,
+    /// The raised flags among them that call for attention ([`WARNING_FLAGS`]).
+    pub status_warnings: Option<Vec<&'static str>>,
     /// The cut-off device, STGE bits 1-3 (standard mode).
     pub cutoff_device: Option<&'static str>,
     pub health: HealthJson,
@@ -127,6 +129,10 @@ pub struct TariffJson {
     pub period: Option<&'static str>,
     /// PTEC (historic) or LTARF (standard, trimmed).
     pub period_name: Option<String>,
+    /// What the period now is ([`period_kind`]); `null` when unknown.
+    pub period_kind: Option<&'static str>,
+    /// The Tempo day colour of the period now ([`period_color`]); `null` outside Tempo.
+    pub period_color: Option<&'static str>,
     pub periods: Vec<PeriodJson>,
 }
 
@@ -140,6 +146,67 @@ pub struct PeriodJson {
     pub index_wh: u64,
     pub today_wh: Option<u64>,
     pub active: bool,
+    /// As `tariff.period_kind`, for this period.
+    pub kind: Option<&'static str>,
+    /// As `tariff.period_color`, for this period.
+    pub color: Option<&'static str>,
+}
+
+/// What a tariff period is: `base` (one price), `off_peak`, `peak`, `normal` (EJP normal
+/// hours), `mobile_peak` (EJP mobile peak hours) or `production_only` (the index of a
+/// meter that only injects); `None` when the meter does not say.
+///
+/// A historic index says it in its label (`HCHC`, `BBRHPJW`, `EJPHPM`). A standard-mode
+/// supplier index (`EASF01`-`EASF10`) means whatever the supplier's calendar makes it: only
+/// its name (LTARF, e.g. `HEURE CREUSE`, `HP  BLEU`, `INDEX NON CONSO`) says which, in the
+/// supplier's words, recognised here so that no client has to parse them.
+pub fn period_kind(label: Label, name: Option<&str>) -> Option<&'static str> {
+    match label.name() {
+        "BASE" => return Some("base"),
+        "HCHC" | "BBRHCJB" | "BBRHCJW" | "BBRHCJR" => return Some("off_peak"),
+        "HCHP" | "BBRHPJB" | "BBRHPJW" | "BBRHPJR" => return Some("peak"),
+        "EJPHN" => return Some("normal"),
+        "EJPHPM" => return Some("mobile_peak"),
+        _ => {}
+    }
+    let name = name?.to_ascii_uppercase();
+    let word = |w: &str| {
+        name.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|x| x == w)
+    };
+    if name.contains("CREUSE") || word("HC") {
+        Some("off_peak")
+    } else if name.contains("PLEINE") || word("HP") {
+        Some("peak")
+    } else if name.contains("BASE") {
+        Some("base")
+    } else if name.contains("NON CONSO") {
+        Some("production_only")
+    } else {
+        None
+    }
+}
+
+/// The Tempo day colour of a tariff period: `blue`, `white` or `red` (from the historic
+/// label `BBRHxJB/W/R`, or BLEU/BLANC/ROUGE in a standard-mode LTARF); `None` outside Tempo.
+pub fn period_color(label: Label, name: Option<&str>) -> Option<&'static str> {
+    match label.name() {
+        "BBRHCJB" | "BBRHPJB" => return Some("blue"),
+        "BBRHCJW" | "BBRHPJW" => return Some("white"),
+        "BBRHCJR" | "BBRHPJR" => return Some("red"),
+        l if !l.starts_with("EASF") => return None,
+        _ => {}
+    }
+    let name = name?.to_ascii_uppercase();
+    if name.contains("BLEU") {
+        Some("blue")
+    } else if name.contains("BLANC") {
+        Some("white")
+    } else if name.contains("ROUGE") {
+        Some("red")
+    } else {
+        None
+    }
 }
 
 /// Tempo colours: `blue`, `white`, `red`, or `unknown` (tomorrow not announced yet).
@@ -200,6 +267,20 @@ pub struct AdviceJson {
     pub cause: &'static str,
     pub count: u64,
     pub advice: &'static str,
+}
+
+/// The STGE flags that say something is wrong when raised: the terminal cover is open, a
+/// phase is over-voltage, the reference power is exceeded, the clock is degraded. The others
+/// (dry contact, producer, injecting) are states, not faults.
+pub const WARNING_FLAGS: [&str; 4] = ["cover_open", "overvoltage", "overload", "clock_degraded"];
+
+/// The raised [`WARNING_FLAGS`] of a status register, in the order of `status_flags`.
+fn status_warnings(s: Stge) -> Vec<&'static str> {
+    status_flags(s)
+        .into_iter()
+        .filter(|&(name, on)| on && WARNING_FLAGS.contains(&name))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Causes of trouble the API advises on, at most.
@@ -351,12 +432,15 @@ fn meter_json(
         .enumerate()
         .filter_map(|(i, &label)| {
             let index_wh = m.number(label)?;
+            let name = h.period_name(label);
             Some(PeriodJson {
                 period: label.name(),
-                name: h.period_name(label).map(str::to_owned),
+                name: name.map(str::to_owned),
                 index_wh,
                 today_wh: today.map(|t| t.periods_wh[i]),
                 active: active == Some(label),
+                kind: period_kind(label, name),
+                color: period_color(label, name),
             })
         })
         .collect();
@@ -365,6 +449,12 @@ fn meter_json(
         calendar: m.tariff_name().map(str::to_owned),
         period: active.map(Label::name),
         period_name: m.active_period().map(|(_, name)| name.to_owned()),
+        period_kind: m
+            .active_period()
+            .and_then(|(label, name)| period_kind(label, Some(name))),
+        period_color: m
+            .active_period()
+            .and_then(|(label, name)| period_color(label, Some(name))),
         periods,
     };
     let producer = m.producer();
@@ -439,6 +529,7 @@ fn meter_json(
                 .collect()
         }),
         status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
+        status_warnings: m.stge().map(status_warnings),
         cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
         health,
         history: with_history.then(|| HistoryJson {
@@ -486,6 +577,64 @@ mod tests {
         let source: SourceConfig = "home=demo".parse().unwrap();
         let response = build(&snapshot, &[source], &[history::History::shared()], false);
         assert_eq!(response.meters[0].health.frame_errors_total, 63);
+    }
+
+    #[test]
+    fn a_period_is_known_by_its_historic_label_or_its_supplier_words() {
+        let kc = |label: &str, name: Option<&str>| {
+            let label = Label::lookup(Mode::Historic, label.as_bytes())
+                .or_else(|| Label::lookup(Mode::Standard, label.as_bytes()))
+                .unwrap();
+            (period_kind(label, name), period_color(label, name))
+        };
+        assert_eq!(kc("BASE", Some("TH..")), (Some("base"), None));
+        assert_eq!(kc("HCHC", Some("HC..")), (Some("off_peak"), None));
+        assert_eq!(kc("HCHP", None), (Some("peak"), None));
+        assert_eq!(kc("EJPHN", Some("HN..")), (Some("normal"), None));
+        assert_eq!(kc("EJPHPM", Some("PM..")), (Some("mobile_peak"), None));
+        assert_eq!(
+            kc("BBRHCJB", Some("HCJB")),
+            (Some("off_peak"), Some("blue"))
+        );
+        assert_eq!(kc("BBRHPJW", None), (Some("peak"), Some("white")));
+        assert_eq!(kc("BBRHPJR", Some("HPJR")), (Some("peak"), Some("red")));
+        // Standard mode: the supplier's words.
+        assert_eq!(kc("EASF02", Some("HP  BLEU")), (Some("peak"), Some("blue")));
+        assert_eq!(
+            kc("EASF01", Some("HC  BLANC")),
+            (Some("off_peak"), Some("white"))
+        );
+        assert_eq!(kc("EASF03", Some("HEURE CREUSE")), (Some("off_peak"), None));
+        assert_eq!(kc("EASF04", Some("HEURES PLEINES")), (Some("peak"), None));
+        assert_eq!(kc("EASF01", Some(" base ")), (Some("base"), None));
+        assert_eq!(
+            kc("EASF01", Some("INDEX NON CONSO")),
+            (Some("production_only"), None)
+        );
+        assert_eq!(kc("EASF05", Some("JOUR ROUGE")), (None, Some("red")));
+        // "HC" inside a word is not off-peak; no name, no meaning.
+        assert_eq!(kc("EASF06", Some("ACHCX")), (None, None));
+        assert_eq!(kc("EASF06", None), (None, None));
+        // A historic label keeps its own meaning whatever PTEC says.
+        assert_eq!(kc("HCHP", Some("HC  BLEU")), (Some("peak"), None));
+    }
+
+    #[test]
+    fn only_the_fault_flags_are_warnings() {
+        assert_eq!(status_warnings(Stge(0)), Vec::<&str>::new());
+        // Dry contact open (bit 0), producer (8), injecting (9): states, not faults.
+        assert_eq!(
+            status_warnings(Stge(1 | 1 << 8 | 1 << 9)),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            status_warnings(Stge(1 << 4 | 1 << 8 | 1 << 16)),
+            ["cover_open", "clock_degraded"]
+        );
+        assert_eq!(
+            status_warnings(Stge(1 << 6 | 1 << 7)),
+            ["overvoltage", "overload"]
+        );
     }
 
     #[test]

@@ -56,15 +56,37 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-static APP_JS: Asset = Asset::new("text/javascript; charset=utf-8", include_str!("web/app.js"));
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The script, as ES modules loaded by the browser itself (no bundler): `app.js` is the entry
+/// (`<script type="module">`) and imports the others from `/assets/` by relative paths.
+static SCRIPTS: [(&str, Asset); 6] = [
+    ("/assets/app.js", Asset::new(JS, include_str!("web/app.js"))),
+    (
+        "/assets/render.js",
+        Asset::new(JS, include_str!("web/render.js")),
+    ),
+    (
+        "/assets/charts.js",
+        Asset::new(JS, include_str!("web/charts.js")),
+    ),
+    ("/assets/dom.js", Asset::new(JS, include_str!("web/dom.js"))),
+    (
+        "/assets/format.js",
+        Asset::new(JS, include_str!("web/format.js")),
+    ),
+    (
+        "/assets/scale.js",
+        Asset::new(JS, include_str!("web/scale.js")),
+    ),
+];
 static STYLE_CSS: Asset = Asset::new("text/css; charset=utf-8", include_str!("web/style.css"));
 
 /// The asset served at `path`, if any.
 pub fn asset(path: &str) -> Option<&'static Asset> {
     match path {
-        "/assets/app.js" => Some(&APP_JS),
         "/assets/style.css" => Some(&STYLE_CSS),
-        _ => None,
+        _ => SCRIPTS.iter().find(|(p, _)| *p == path).map(|(_, a)| a),
     }
 }
 
@@ -124,10 +146,15 @@ mod tests {
 
     #[test]
     fn the_page_is_small_and_self_contained() {
-        let total = INDEX_HTML.len() + APP_JS.body.len() + STYLE_CSS.body.len();
+        let scripts = SCRIPTS.iter().map(|(_, a)| a.body);
+        let total: usize = [INDEX_HTML, STYLE_CSS.body]
+            .into_iter()
+            .chain(scripts.clone())
+            .map(str::len)
+            .sum();
         assert!(total < 40 * 1024, "the page grew to {total} bytes");
         assert_eq!(INDEX_HTML.matches(NOSCRIPT_MARK).count(), 1);
-        for text in [INDEX_HTML, APP_JS.body, STYLE_CSS.body] {
+        for text in [INDEX_HTML, STYLE_CSS.body].into_iter().chain(scripts) {
             // Nothing is loaded from another host (the SVG namespace is a name, not a load).
             let text = text.replace("http://www.w3.org/2000/svg", "");
             assert!(!text.contains("http://") && !text.contains("https://"));
@@ -137,7 +164,33 @@ mod tests {
 
     #[test]
     fn etags_differ_by_content() {
-        assert_ne!(APP_JS.etag(), STYLE_CSS.etag());
-        assert_eq!(APP_JS.etag().len(), 18);
+        let app = asset("/assets/app.js").unwrap();
+        assert_ne!(app.etag(), STYLE_CSS.etag());
+        assert_eq!(app.etag().len(), 18);
+    }
+
+    /// Every module a script imports is served, under the path the browser resolves it to
+    /// (relative to `/assets/`), as JavaScript: a module with another type is refused.
+    #[test]
+    fn every_imported_module_is_served_as_javascript() {
+        let mut imports = 0;
+        for (path, a) in &SCRIPTS {
+            assert_eq!(asset(path).map(|x| x.body), Some(a.body));
+            assert!(a.content_type.starts_with("text/javascript"));
+            for line in a.body.lines().filter(|l| l.starts_with("import ")) {
+                let target = line
+                    .split("from './")
+                    .nth(1)
+                    .and_then(|t| t.split('\'').next())
+                    .unwrap_or_else(|| panic!("{path}: not a relative import: {line}"));
+                assert!(
+                    asset(&format!("/assets/{target}")).is_some(),
+                    "{path}: {line}"
+                );
+                imports += 1;
+            }
+        }
+        assert!(imports >= SCRIPTS.len() - 1, "{imports} imports");
+        assert!(INDEX_HTML.contains(r#"<script type="module" src="/assets/app.js">"#));
     }
 }

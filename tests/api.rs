@@ -42,6 +42,7 @@ const METER_FIELDS: &[&str] = &[
     "mobile_peak",
     "relays",
     "status_flags",
+    "status_warnings",
     "cutoff_device",
     "health",
     "history",
@@ -54,6 +55,18 @@ const PHASE_FIELDS: &[&str] = &[
     "overload_current_amperes",
     "overload_excess_amperes",
     "absent",
+];
+const TARIFF_FIELDS: &[&str] = &[
+    "option",
+    "calendar",
+    "period",
+    "period_name",
+    "period_kind",
+    "period_color",
+    "periods",
+];
+const PERIOD_FIELDS: &[&str] = &[
+    "period", "name", "index_wh", "today_wh", "active", "kind", "color",
 ];
 const HEALTH_FIELDS: &[&str] = &[
     "last_frame_unix_seconds",
@@ -168,6 +181,10 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
         for p in m["phases"].as_array().unwrap() {
             has_fields(p, PHASE_FIELDS, name);
         }
+        has_fields(&m["tariff"], TARIFF_FIELDS, name);
+        for p in m["tariff"]["periods"].as_array().unwrap() {
+            has_fields(p, PERIOD_FIELDS, name);
+        }
         assert_eq!(m["up"], true);
         assert!(m["apparent_power_va"].is_u64(), "{name}: {m:#}");
         assert!(m["energy_drawn_wh"].is_u64(), "{name}");
@@ -203,6 +220,7 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
     assert_eq!(demo["tariff"]["option"], "HC..");
     assert!(demo["phases"][0]["overload_current_amperes"].is_u64());
     assert_eq!(demo["status_flags"], Value::Null);
+    assert_eq!(demo["status_warnings"], Value::Null);
 
     let tri = meter(&v, "tri");
     assert_eq!(tri["mode"], "standard");
@@ -362,6 +380,10 @@ fn a_replayed_historic_capture_gives_its_exact_values() {
         (&"HC..".into(), &"HCHP".into())
     );
     assert_eq!(t["period_name"], "HP..");
+    assert_eq!(
+        (&t["period_kind"], &t["period_color"]),
+        (&"peak".into(), &Value::Null)
+    );
     let periods = t["periods"].as_array().unwrap();
     assert_eq!(periods.len(), 2);
     assert_eq!(periods[0]["period"], "HCHC");
@@ -371,6 +393,8 @@ fn a_replayed_historic_capture_gives_its_exact_values() {
     assert_eq!(periods[1]["index_wh"], 7_654_321);
     assert_eq!(periods[1]["name"], "HP..");
     assert_eq!(periods[1]["active"], true);
+    assert_eq!(periods[0]["kind"], "off_peak");
+    assert_eq!(periods[1]["kind"], "peak");
     // One frame is a baseline: no energy yet today.
     assert_eq!(m["energy_today_wh"], 0);
     assert_eq!(periods[1]["today_wh"], 0);
@@ -409,12 +433,16 @@ fn a_replayed_three_phase_tempo_capture_gives_its_exact_values() {
     assert_eq!(m["tariff"]["calendar"], "TEMPO");
     assert_eq!(m["tariff"]["period"], "EASF02");
     assert_eq!(m["tariff"]["period_name"], "HP  BLEU");
+    // The supplier's words, read by the API so that the page does not parse them.
+    assert_eq!(m["tariff"]["period_kind"], "peak");
+    assert_eq!(m["tariff"]["period_color"], "blue");
     assert_eq!(m["tariff"]["periods"].as_array().unwrap().len(), 10);
     assert_eq!(m["energy_drawn_wh"], 31_427_787);
     assert_eq!(m["relays"][0]["closed"], true);
     assert_eq!(m["relays"][1]["closed"], false);
     assert_eq!(m["cutoff_device"], "closed");
     assert_eq!(m["status_flags"]["dry_contact_open"], false);
+    assert_eq!(m["status_warnings"], serde_json::json!([]));
     assert_eq!(m["producer"], false);
 }
 
@@ -429,6 +457,8 @@ fn a_replayed_producer_capture_gives_its_exact_values() {
     assert_eq!(m["phases"][0]["voltage_volts"], 241);
     assert_eq!(m["status_flags"]["producer"], true);
     assert_eq!(m["tariff"]["period_name"], "INDEX NON CONSO");
+    assert_eq!(m["tariff"]["period_kind"], "production_only");
+    assert_eq!(m["tariff"]["period_color"], Value::Null);
     let inj = &m["history"]["power_24h"]["injected_avg_va"];
     assert_eq!(inj[719], 2650);
 }
@@ -506,6 +536,11 @@ fn only_get_and_head_and_the_page_assets() {
 
     for (path, ct) in [
         ("/assets/app.js", "text/javascript; charset=utf-8"),
+        ("/assets/render.js", "text/javascript; charset=utf-8"),
+        ("/assets/charts.js", "text/javascript; charset=utf-8"),
+        ("/assets/dom.js", "text/javascript; charset=utf-8"),
+        ("/assets/format.js", "text/javascript; charset=utf-8"),
+        ("/assets/scale.js", "text/javascript; charset=utf-8"),
         ("/assets/style.css", "text/css; charset=utf-8"),
     ] {
         let (status, headers, body) = e.request_with("GET", path, &[]);
