@@ -15,7 +15,9 @@ use crate::config::DemoSpec;
 use crate::history::{self, SharedHistory};
 use crate::meter::Meter;
 use crate::meter::plausibility::Stamp;
-use crate::simulator::{Rng, Simulator, add_noise};
+pub mod simulator;
+
+use simulator::{Rng, Simulator, add_noise};
 
 /// Silence between two frames (16.7–33.4 ms on a real meter).
 const FRAME_GAP: Duration = Duration::from_millis(25);
