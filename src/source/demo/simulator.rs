@@ -10,7 +10,7 @@
 
 use crate::config::DemoKind;
 pub use crate::localtime::{Civil, paris_time};
-use crate::tic::{FrameWriter, Mode};
+use crate::tic::{EncodeError, FrameWriter, Mode};
 
 /// A small deterministic PRNG (xorshift64*): enough for a simulation, no dependency.
 #[derive(Debug, Clone)]
@@ -219,7 +219,12 @@ impl Simulator {
 
     /// Appends the next frame(s) at time `t` (Unix seconds) to `out`. A three-phase historic
     /// meter may append an interrupted long frame (cut by EOT) before its first short frame.
-    pub fn next_frame(&mut self, t: f64, out: &mut Vec<u8>) {
+    ///
+    /// An error means the simulator built a group the encoder refuses (a bug here, never a
+    /// condition of the simulated line): it is returned rather than dropped so that tests see
+    /// it and the demo source can log it. `out` may then hold a partial frame; the meter's
+    /// state has advanced as if the frame had been sent.
+    pub fn next_frame(&mut self, t: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let dt = self.last.map_or(0.0, |l| (t - l).clamp(0.0, 3600.0));
         self.last = Some(t);
         let unix = t as i64;
@@ -297,7 +302,7 @@ impl Simulator {
         }
     }
 
-    fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) {
+    fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let amps = (f64::from(s.papp) / self.voltage[0]).round() as u32;
         let mut w = FrameWriter::new(out, Mode::Historic);
         let groups = [
@@ -316,10 +321,10 @@ impl Simulator {
             ("IINST", format!("{:03}", amps.min(999))),
         ];
         for (label, value) in &groups {
-            let _ = w.group(label, value);
+            w.group(label, value)?;
         }
         if s.overloaded {
-            let _ = w.group("ADPS", &format!("{:03}", amps.min(999)));
+            w.group("ADPS", &format!("{:03}", amps.min(999)))?;
         }
         for (label, value) in [
             ("IMAX", "090".to_owned()),
@@ -327,9 +332,10 @@ impl Simulator {
             ("HHPHC", "A".to_owned()),
             ("MOTDETAT", "000000".to_owned()),
         ] {
-            let _ = w.group(label, &value);
+            w.group(label, &value)?;
         }
         w.finish();
+        Ok(())
     }
 
     fn tri_currents(&self, papp: u32) -> [u32; 3] {
@@ -337,7 +343,12 @@ impl Simulator {
         [0, 1, 2].map(|i| (f64::from(papp) * split[i] / self.voltage[i]).round() as u32)
     }
 
-    fn historic_tri(&mut self, s: &FrameState, t: f64, out: &mut Vec<u8>) {
+    fn historic_tri(
+        &mut self,
+        s: &FrameState,
+        t: f64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
         let amps = self.tri_currents(s.papp);
         let setting = 20; // ISOUSC per phase
         let over: Vec<usize> = (0..3).filter(|&i| amps[i] > setting).collect();
@@ -345,8 +356,8 @@ impl Simulator {
             if t >= self.short_frames_until {
                 // The overrun starts: the long frame in progress is cut by EOT.
                 let mut cut = FrameWriter::new(out, Mode::Historic);
-                let _ = cut.group("ADCO", "021330274552");
-                let _ = cut.group("OPTARIF", "BASE");
+                cut.group("ADCO", "021330274552")?;
+                cut.group("OPTARIF", "BASE")?;
                 out.push(crate::tic::control::EOT);
                 self.short_count = 0;
             }
@@ -357,17 +368,17 @@ impl Simulator {
             self.short_count += 1;
             let mut w = FrameWriter::new(out, Mode::Historic);
             for &i in &over {
-                let _ = w.group(
+                w.group(
                     ["ADIR1", "ADIR2", "ADIR3"][i],
                     &format!("{:03}", amps[i].min(999)),
-                );
+                )?;
             }
-            let _ = w.group("ADCO", "021330274552");
+            w.group("ADCO", "021330274552")?;
             for (i, label) in ["IINST1", "IINST2", "IINST3"].iter().enumerate() {
-                let _ = w.group(label, &format!("{:03}", amps[i].min(999)));
+                w.group(label, &format!("{:03}", amps[i].min(999)))?;
             }
             w.finish();
-            return;
+            return Ok(());
         }
         self.short_count = 0;
         let mut w = FrameWriter::new(out, Mode::Historic);
@@ -394,12 +405,13 @@ impl Simulator {
             ("PPOT", "00".to_owned()),
         ];
         for (label, value) in &groups {
-            let _ = w.group(label, value);
+            w.group(label, value)?;
         }
         w.finish();
+        Ok(())
     }
 
-    fn standard(&mut self, s: &FrameState, out: &mut Vec<u8>) {
+    fn standard(&mut self, s: &FrameState, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let three = self.three_phase();
         let producer = self.kind == DemoKind::Producer;
         let tempo = self.kind == DemoKind::StandardTri;
@@ -456,137 +468,138 @@ impl Simulator {
         let (curve_now, curve_prev) = (self.curve.points[0], self.curve.points[1]);
         let ten_min = s.unix - s.unix.rem_euclid(600);
         let mut w = FrameWriter::new(out, Mode::Standard);
-        let _ = w.group("ADSC", serial);
-        let _ = w.group("VTIC", "02");
-        let _ = w.horodated("DATE", &now, "");
-        let _ = w.group("NGTF", ngtf);
-        let _ = w.group("LTARF", ltarf);
-        let _ = w.group("EAST", &wh(total));
+        w.group("ADSC", serial)?;
+        w.group("VTIC", "02")?;
+        w.horodated("DATE", &now, "")?;
+        w.group("NGTF", ngtf)?;
+        w.group("LTARF", ltarf)?;
+        w.group("EAST", &wh(total))?;
         for (i, e) in self.index.iter().enumerate() {
-            let _ = w.group(&format!("EASF{:02}", i + 1), &wh(*e));
+            w.group(&format!("EASF{:02}", i + 1), &wh(*e))?;
         }
         // Distributor indexes: off-peak and peak hours, winter and summer folded together.
         let hc: f64 = self.index.iter().step_by(2).sum();
-        let _ = w.group("EASD01", &wh(hc));
-        let _ = w.group("EASD02", &wh(total - hc));
-        let _ = w.group("EASD03", &wh(0.0));
-        let _ = w.group("EASD04", &wh(0.0));
+        w.group("EASD01", &wh(hc))?;
+        w.group("EASD02", &wh(total - hc))?;
+        w.group("EASD03", &wh(0.0))?;
+        w.group("EASD04", &wh(0.0))?;
         if producer {
-            let _ = w.group("EAIT", &wh(self.injected));
+            w.group("EAIT", &wh(self.injected))?;
             for (i, q) in self.reactive.iter().enumerate() {
-                let _ = w.group(&format!("ERQ{}", i + 1), &wh(*q));
+                w.group(&format!("ERQ{}", i + 1), &wh(*q))?;
             }
         }
         let phases = if three { 3 } else { 1 };
         for (i, a) in amps.iter().enumerate().take(phases) {
-            let _ = w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)));
+            w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)))?;
         }
         for (i, v) in volts.iter().enumerate().take(phases) {
-            let _ = w.group(&format!("URMS{}", i + 1), &format!("{v:03}"));
+            w.group(&format!("URMS{}", i + 1), &format!("{v:03}"))?;
         }
         let pref = (self.subscription() / 1000.0) as u32;
-        let _ = w.group("PREF", &format!("{pref:02}"));
-        let _ = w.group("PCOUP", &format!("{pref:02}"));
-        let _ = w.group("SINSTS", &format!("{:05}", s.papp.min(99_999)));
+        w.group("PREF", &format!("{pref:02}"))?;
+        w.group("PCOUP", &format!("{pref:02}"))?;
+        w.group("SINSTS", &format!("{:05}", s.papp.min(99_999)))?;
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(s.papp) * share) as u32;
-                let _ = w.group(
+                w.group(
                     &format!("SINSTS{}", i + 1),
                     &format!("{:05}", va.min(99_999)),
-                );
+                )?;
             }
         }
-        let _ = w.horodated(
+        w.horodated(
             "SMAXSN",
             &horodate(self.max_today.1),
             &format!("{:05}", self.max_today.0.min(99_999)),
-        );
+        )?;
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(self.max_today.0) * share) as u32;
-                let _ = w.horodated(
+                w.horodated(
                     &format!("SMAXSN{}", i + 1),
                     &horodate(self.max_today.1),
                     &format!("{:05}", va.min(99_999)),
-                );
+                )?;
             }
         }
-        let _ = w.horodated(
+        w.horodated(
             "SMAXSN-1",
             &horodate(self.max_yesterday.1),
             &format!("{:05}", self.max_yesterday.0.min(99_999)),
-        );
+        )?;
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(self.max_yesterday.0) * share) as u32;
-                let _ = w.horodated(
+                w.horodated(
                     &format!("SMAXSN{}-1", i + 1),
                     &horodate(self.max_yesterday.1),
                     &format!("{:05}", va.min(99_999)),
-                );
+                )?;
             }
         }
         if producer {
-            let _ = w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)));
-            let _ = w.horodated(
+            w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)))?;
+            w.horodated(
                 "SMAXIN",
                 &horodate(self.max_injected_today.1),
                 &format!("{:05}", self.max_injected_today.0.min(99_999)),
-            );
-            let _ = w.horodated(
+            )?;
+            w.horodated(
                 "SMAXIN-1",
                 &horodate(self.max_injected_yesterday.1),
                 &format!("{:05}", self.max_injected_yesterday.0.min(99_999)),
-            );
+            )?;
         }
         if curve_now.0 > 0 {
-            let _ = w.horodated(
+            w.horodated(
                 "CCASN",
                 &horodate(curve_now.0),
                 &format!("{:05}", curve_now.1.min(99_999)),
-            );
+            )?;
             if curve_prev.0 > 0 {
-                let _ = w.horodated(
+                w.horodated(
                     "CCASN-1",
                     &horodate(curve_prev.0),
                     &format!("{:05}", curve_prev.1.min(99_999)),
-                );
+                )?;
             }
             if producer {
-                let _ = w.horodated(
+                w.horodated(
                     "CCAIN",
                     &horodate(curve_now.0),
                     &format!("{:05}", curve_now.2.min(99_999)),
-                );
+                )?;
                 if curve_prev.0 > 0 {
-                    let _ = w.horodated(
+                    w.horodated(
                         "CCAIN-1",
                         &horodate(curve_prev.0),
                         &format!("{:05}", curve_prev.2.min(99_999)),
-                    );
+                    )?;
                 }
             }
         }
         for (i, v) in volts.iter().enumerate().take(phases) {
-            let _ = w.horodated(
+            w.horodated(
                 &format!("UMOY{}", i + 1),
                 &horodate(ten_min),
                 &format!("{:03}", v.saturating_sub(1)),
-            );
+            )?;
         }
-        let _ = w.group("STGE", &format!("{stge:08X}"));
-        let _ = w.group("MSG1", "PAS DE          MESSAGE         ");
-        let _ = w.group("PRM", prm);
-        let _ = w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)));
-        let _ = w.group("NTARF", &format!("{ntarf:02}"));
-        let _ = w.group("NJOURF", "00");
-        let _ = w.group("NJOURF+1", "00");
-        let _ = w.group(
+        w.group("STGE", &format!("{stge:08X}"))?;
+        w.group("MSG1", "PAS DE          MESSAGE         ")?;
+        w.group("PRM", prm)?;
+        w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)))?;
+        w.group("NTARF", &format!("{ntarf:02}"))?;
+        w.group("NJOURF", "00")?;
+        w.group("NJOURF+1", "00")?;
+        w.group(
             "PJOURF+1",
             "00004001 06004002 22004001 NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE",
-        );
+        )?;
         w.finish();
+        Ok(())
     }
 }
 

@@ -11,7 +11,7 @@ fn run(
     let mut out = Vec::new();
     let mut t = start as f64;
     while t < start as f64 + hours * 3600.0 {
-        sim.next_frame(t, &mut out);
+        sim.next_frame(t, &mut out).unwrap();
         t += 1.5;
     }
     let mut decoder = Decoder::new();
@@ -147,4 +147,52 @@ fn noise_corrupts_about_the_requested_share() {
     add_noise(&mut bytes, 0.01, &mut Rng::new(7));
     let changed = bytes.iter().filter(|&&b| b != b'0').count();
     assert!((700..1300).contains(&changed), "{changed}");
+}
+
+/// Over a whole simulated day (every tariff period, a Tempo colour change, a day's maximum
+/// rolling over at midnight, overloads) every frame of every kind is accepted by the encoder
+/// (`next_frame` returns Ok) and decoded without a single error: a group the simulator gets
+/// wrong at one hour of the day only would fail here.
+#[test]
+fn every_kind_decodes_without_error_over_a_day() {
+    for kind in [
+        DemoKind::Historic,
+        DemoKind::HistoricTri,
+        DemoKind::Standard,
+        DemoKind::StandardTri,
+        DemoKind::Producer,
+    ] {
+        let mut sim = Simulator::new(kind, 3);
+        let mut decoder = Decoder::new();
+        let mut frame = Vec::new();
+        let (mut sent, mut decoded) = (0, 0);
+        let mut t = WINTER_EVENING as f64;
+        while t < (WINTER_EVENING + 86_400) as f64 {
+            frame.clear();
+            if let Err(e) = sim.next_frame(t, &mut frame) {
+                panic!("{kind:?} at {t}: {e}");
+            }
+            sent += frame
+                .iter()
+                .filter(|&&b| b == crate::tic::control::ETX)
+                .count();
+            decoder.feed(&frame, |f| {
+                assert_eq!(f.dropped, 0, "{kind:?} at {t}");
+                decoded += 1;
+            });
+            t += 4.0;
+        }
+        let s = decoder.stats();
+        let errors = [
+            s.checksum_errors,
+            s.format_errors,
+            s.size_errors,
+            s.width_errors,
+            s.charset_errors,
+            s.unknown_groups,
+        ];
+        assert_eq!(errors, [0; 6], "{kind:?}: {s:?}");
+        assert_eq!(decoded, sent, "{kind:?}: every frame sent is decoded");
+        assert!(sent > 20_000, "{kind:?}: {sent}");
+    }
 }
