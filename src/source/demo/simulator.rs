@@ -10,6 +10,7 @@
 
 use crate::config::DemoKind;
 pub use crate::localtime::{Civil, paris_time};
+use crate::tic::stge::TempoColor;
 use crate::tic::{EncodeError, FrameWriter, Mode};
 
 /// A small deterministic PRNG (xorshift64*): enough for a simulation, no dependency.
@@ -49,16 +50,27 @@ pub fn horodate(unix: i64) -> String {
 
 /// Tempo colour of a day, deterministic from the date: red only in winter on weekdays, white
 /// now and then, blue most days (about the real yearly split of 22 red, 43 white days).
-fn tempo_color(day_number: i64, month: u8) -> u8 {
+fn tempo_color(day_number: i64, month: u8) -> TempoColor {
     let h = (day_number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58; // 0..63
     let winter = matches!(month, 11 | 12 | 1 | 2 | 3);
     let weekday = (day_number + 4).rem_euclid(7); // 0 = Sunday
     if winter && weekday != 0 && weekday != 6 && h < 12 {
-        3
+        TempoColor::Red
     } else if weekday != 0 && h >= 56 {
-        2
+        TempoColor::White
     } else {
-        1
+        TempoColor::Blue
+    }
+}
+
+/// The 2-bit STGE field of a Tempo colour (the inverse of [`TempoColor::from_bits`]); 0 is
+/// "not known yet", as for tomorrow's colour before the supplier announces it.
+fn tempo_bits(color: Option<TempoColor>) -> u32 {
+    match color {
+        None => 0,
+        Some(TempoColor::Blue) => 1,
+        Some(TempoColor::White) => 2,
+        Some(TempoColor::Red) => 3,
     }
 }
 
@@ -249,13 +261,20 @@ impl Simulator {
         let color = tempo_color(local.day_number(), local.month);
         let tomorrow = if hours >= 11.0 {
             let (_, _, next) = paris_time(unix + 86_400);
-            tempo_color(next.day_number(), next.month)
+            Some(tempo_color(next.day_number(), next.month))
         } else {
-            0
+            None // announced at 11:00
         };
         // Energy goes to the index of the current period.
         let supplier = match self.kind {
-            DemoKind::StandardTri => (usize::from(color) - 1) * 2 + usize::from(!off_peak),
+            DemoKind::StandardTri => {
+                let day = match color {
+                    TempoColor::Blue => 0,
+                    TempoColor::White => 1,
+                    TempoColor::Red => 2,
+                };
+                day * 2 + usize::from(!off_peak)
+            }
             DemoKind::Historic | DemoKind::Standard => usize::from(!off_peak),
             DemoKind::HistoricTri | DemoKind::Producer => 0,
         };
@@ -422,12 +441,12 @@ impl Simulator {
                 "30001234567890",
                 "     TEMPO      ",
                 match (s.color, s.off_peak) {
-                    (3, false) => "    HP  ROUGE   ",
-                    (3, true) => "    HC  ROUGE   ",
-                    (2, false) => "    HP  BLANC   ",
-                    (2, true) => "    HC  BLANC   ",
-                    (_, false) => "    HP  BLEU    ",
-                    (_, true) => "    HC  BLEU    ",
+                    (TempoColor::Red, false) => "    HP  ROUGE   ",
+                    (TempoColor::Red, true) => "    HC  ROUGE   ",
+                    (TempoColor::White, false) => "    HP  BLANC   ",
+                    (TempoColor::White, true) => "    HC  BLANC   ",
+                    (TempoColor::Blue, false) => "    HP  BLEU    ",
+                    (TempoColor::Blue, true) => "    HC  BLEU    ",
                 },
             ),
             DemoKind::Producer => (
@@ -457,8 +476,8 @@ impl Simulator {
         stge |= (ntarf as u32 - 1) << 10;
         stge |= u32::from(s.supplier % 2 == 1 && !tempo) << 14;
         if tempo {
-            stge |= u32::from(s.color) << 24;
-            stge |= u32::from(s.tomorrow) << 26;
+            stge |= tempo_bits(Some(s.color)) << 24;
+            stge |= tempo_bits(s.tomorrow) << 26;
         }
         let total: f64 = self.index.iter().sum();
         let wh = |x: f64| format!("{:09}", x as u64 % 1_000_000_000);
@@ -635,8 +654,9 @@ impl CurveAccumulator {
 struct FrameState {
     unix: i64,
     off_peak: bool,
-    color: u8,
-    tomorrow: u8,
+    color: TempoColor,
+    /// None until the next day's colour is announced (11:00).
+    tomorrow: Option<TempoColor>,
     supplier: usize,
     papp: u32,
     injected: u32,

@@ -196,3 +196,41 @@ fn every_kind_decodes_without_error_over_a_day() {
         assert!(sent > 20_000, "{kind:?}: {sent}");
     }
 }
+
+/// The Tempo meter's STGE colours decode to what its LTARF says today, tomorrow's colour is
+/// unknown before 11:00 and known after, and over a winter month all three colours occur.
+#[test]
+fn tempo_colours_agree_between_stge_and_ltarf() {
+    use crate::tic::stge::{Stge, TempoColor};
+    let mut seen = std::collections::HashSet::new();
+    for day in 0..30 {
+        // 09:00 and 13:00 local (UTC+1) on successive January days.
+        for (hour, announced) in [(8, false), (12, true)] {
+            let t = WINTER_EVENING - 17 * 3600 + day * 86_400 + hour * 3600;
+            let mut sim = Simulator::new(DemoKind::StandardTri, 5);
+            let mut out = Vec::new();
+            sim.next_frame(t as f64, &mut out).unwrap();
+            let mut frames = Vec::new();
+            Decoder::new().feed(&out, |f| frames.push(f.to_owned()));
+            let value = |label: &str| {
+                let g = frames[0].groups.iter().find(|g| g.name == label).unwrap();
+                g.value.clone()
+            };
+            let stge = Stge::parse(&value("STGE")).unwrap();
+            let today = stge.tempo_today().unwrap();
+            let word = match today {
+                TempoColor::Blue => "BLEU",
+                TempoColor::White => "BLANC",
+                TempoColor::Red => "ROUGE",
+            };
+            assert!(value("LTARF").contains(word), "day {day}: {today:?}");
+            assert_eq!(
+                stge.tempo_tomorrow().is_some(),
+                announced,
+                "day {day} {hour}h"
+            );
+            seen.insert(today);
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}
