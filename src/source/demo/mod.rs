@@ -35,6 +35,14 @@ pub fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
     let seed = unix_now().to_bits();
     let mut sim = Simulator::new(spec.kind, seed);
     backfill(&mut sim, history, unix_now());
+    if let Some(d) = spec.overload {
+        // After the backfill, so that the history's past does not eat the window.
+        sim.overload_from(unix_now(), d.as_secs_f64());
+        tracing::info!(
+            seconds = d.as_secs_f64(),
+            "demo meter: overload for the requested time"
+        );
+    }
     let baud = sim.mode().baud_rate();
     tokio::spawn(async move {
         let mut rng = Rng::new(seed ^ 0x5DEE_CE66);

@@ -153,6 +153,15 @@ impl Simulator {
         }
     }
 
+    /// Overloads the meter from `start` for `seconds` (Unix seconds, the demo's
+    /// `overload=DURATION`): power above the subscription, hence ADPS / ADIRn or STGE bit 7,
+    /// then back to normal. No random burst follows for at least 15 minutes, so that whoever
+    /// tests an alert sees it fire once and resolve, not a random burst right after.
+    pub fn overload_from(&mut self, start: f64, seconds: f64) {
+        self.overload_until = self.overload_until.max(start + seconds);
+        self.next_overload = self.next_overload.max(start + seconds + 900.0);
+    }
+
     /// The mode this meter sends.
     pub fn mode(&self) -> Mode {
         match self.kind {
@@ -201,7 +210,8 @@ impl Simulator {
             self.next_overload = t + 120.0 + self.rng.unit() * 600.0;
         }
         if t >= self.next_overload {
-            self.overload_until = t + 15.0 + self.rng.unit() * 25.0;
+            // max: a random burst never cuts short one asked for with overload_from.
+            self.overload_until = self.overload_until.max(t + 15.0 + self.rng.unit() * 25.0);
             self.next_overload = t + 900.0 + self.rng.unit() * 1800.0;
         }
         let burst = if t < self.overload_until {

@@ -234,3 +234,91 @@ fn tempo_colours_agree_between_stge_and_ltarf() {
     }
     assert_eq!(seen.len(), 3, "{seen:?}");
 }
+
+/// `overload=60s`: the meter state built from the frames (what teleinfo_overload exports)
+/// says overloaded for the whole window, every kind, and not at all in the 10 minutes after.
+/// A three-phase historic meter is the one exception the specification makes: during an
+/// overrun it sends one long frame (without ADIRn) after every 20 short ones, and the state
+/// follows that frame for its 1.5 s.
+#[test]
+fn overload_on_demand_holds_for_the_window_then_ends() {
+    use crate::meter::Meter;
+    use crate::meter::plausibility::Stamp;
+    // A summer night: the load is low, so only the asked-for overload can trip the meter.
+    let start = (SUMMER_NOON + 14 * 3600) as f64;
+    for kind in [
+        DemoKind::Historic,
+        DemoKind::HistoricTri,
+        DemoKind::Standard,
+        DemoKind::StandardTri,
+        DemoKind::Producer,
+    ] {
+        let mut sim = Simulator::new(kind, 9);
+        let mut meter = Meter::new("demo");
+        let mut decoder = Decoder::new();
+        let mut frame = Vec::new();
+        let (mut short, mut long) = (0, 0);
+        // Returns whether the last frame decoded was a long one.
+        let mut feed = |sim: &mut Simulator, meter: &mut Meter, t: f64| {
+            frame.clear();
+            sim.next_frame(t, &mut frame).unwrap();
+            let at = Stamp { host: t, line: 0.0 };
+            let mut was_long = false;
+            decoder.feed(&frame, |f| {
+                was_long = !f
+                    .groups()
+                    .next()
+                    .is_some_and(|g| g.name.starts_with("ADIR"));
+                meter.apply(f, at);
+            });
+            was_long
+        };
+        // Ten quiet minutes first: the overload has to start when asked, not be there already.
+        let mut t = start - 600.0;
+        while t < start {
+            feed(&mut sim, &mut meter, t);
+            t += 1.5;
+        }
+        assert!(!meter.overload(), "{kind:?}: overloaded before asked");
+        let events = meter.overload_events();
+        sim.overload_from(start, 60.0);
+        while t < start + 60.0 {
+            let was_long = feed(&mut sim, &mut meter, t);
+            if kind == DemoKind::HistoricTri && was_long {
+                long += 1;
+            } else {
+                short += 1;
+                assert!(
+                    meter.overload(),
+                    "{kind:?}: not overloaded at +{}s",
+                    t - start
+                );
+            }
+            t += 1.5;
+        }
+        assert!(
+            long <= short / 20,
+            "{kind:?}: {long} long frames, {short} others"
+        );
+        // One overload, plus one more each time the state came back after a long frame.
+        assert_eq!(
+            meter.overload_events(),
+            events + 1 + long,
+            "{kind:?}: one overload"
+        );
+        // A frame or two to see the end (a three-phase meter's next long frame).
+        while t < start + 70.0 {
+            feed(&mut sim, &mut meter, t);
+            t += 1.5;
+        }
+        while t < start + 660.0 {
+            feed(&mut sim, &mut meter, t);
+            assert!(
+                !meter.overload(),
+                "{kind:?}: still overloaded at +{}s",
+                t - start
+            );
+            t += 1.5;
+        }
+    }
+}
