@@ -1,10 +1,12 @@
 //! A simulated meter that writes real frames through `tic::encode`.
 //!
 //! Used by the `demo` sources, the tests and the load tools. Time is given by the caller (so
-//! tests are deterministic); the load follows a believable day: a base load and a fridge, a
-//! morning and an evening peak, a water heater during off-peak hours, appliances switched on
-//! at random, and now and then a burst above the subscription (ADPS in historic mode, ADIRn
-//! and short frames on a three-phase meter, STGE bit 7 in standard mode). Indexes grow with
+//! tests are deterministic); the load follows a believable house, different each day (drawn
+//! from the seeded RNG): a base load and a fridge, morning, noon and evening peaks of varying
+//! size, winter heating, a water heater during off-peak hours, cooking, washing and now and
+//! then a dryer or a car charge, short loads at random, and now and then a burst of random
+//! size above the subscription (ADPS in historic mode, ADIRn and short frames on a
+//! three-phase meter, STGE bit 7 in standard mode), or one asked for (`overload_from`). Indexes grow with
 //! the power drawn; a producer injects a solar bell curve. Tariff periods follow the clock
 //! (off-peak 22:00–06:00) and Tempo colours follow the calendar.
 
@@ -74,6 +76,101 @@ fn tempo_bits(color: Option<TempoColor>) -> u32 {
     }
 }
 
+/// A stretch of time (local hours of one day, possibly past 24) where an appliance draws.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: f64,
+    end: f64,
+    watts: f64,
+}
+
+/// What one day of the simulated house looks like, drawn at midnight from the simulator's
+/// RNG (so the same seed gives the same days): how strong the meal peaks are and when, how
+/// cold it is, how long the water heater runs, and which big appliances run at all today.
+/// The week-long shape is then varied like a real household's, never one day copied.
+#[derive(Debug, Clone)]
+struct DayPlan {
+    morning: f64,
+    noon: f64,
+    evening: f64,
+    /// Early or late day, hours.
+    shift: f64,
+    /// Heating power on a winter day, VA.
+    cold: f64,
+    heater_start: f64,
+    heater_hours: f64,
+    heater_watts: f64,
+    runs: Vec<Run>,
+}
+
+impl DayPlan {
+    fn draw(rng: &mut Rng, kind: DemoKind) -> DayPlan {
+        let mut u = |lo: f64, hi: f64| lo + rng.unit() * (hi - lo);
+        let mut runs = Vec::new();
+        let run = |runs: &mut Vec<Run>, start: f64, hours: f64, watts: f64| {
+            runs.push(Run {
+                start,
+                end: start + hours,
+                watts,
+            })
+        };
+        let morning = u(900.0, 1800.0);
+        let noon = u(200.0, 1000.0);
+        let evening = u(1300.0, 2600.0);
+        let shift = u(-0.6, 0.6);
+        let cold = u(0.0, 2500.0);
+        let heater_start = u(22.0, 23.5);
+        let heater_hours = u(0.8, 4.0);
+        let heater_watts = u(1800.0, 2400.0);
+        // Dinner in the oven on most days, lunch some days.
+        if u(0.0, 1.0) < 0.8 {
+            run(&mut runs, u(18.3, 20.3), u(0.3, 1.0), u(1500.0, 3000.0));
+        }
+        if u(0.0, 1.0) < 0.4 {
+            run(&mut runs, u(11.8, 13.0), u(0.2, 0.7), u(1000.0, 2400.0));
+        }
+        // Washing machine: heats the water, then turns the drum.
+        if u(0.0, 1.0) < 0.45 {
+            let at = u(8.0, 21.0);
+            let heat = u(0.15, 0.35);
+            run(&mut runs, at, heat, u(1800.0, 2300.0));
+            run(&mut runs, at + heat, u(0.7, 1.3), u(150.0, 450.0));
+        }
+        // Dishwasher after dinner: heating, washing, drying.
+        if u(0.0, 1.0) < 0.6 {
+            let at = u(20.5, 23.0);
+            run(&mut runs, at, 0.3, u(1800.0, 2200.0));
+            run(&mut runs, at + 0.3, u(0.6, 1.0), u(80.0, 200.0));
+            run(&mut runs, at + 1.2, 0.25, u(1200.0, 1700.0));
+        }
+        // The big ones, not every day: a tumble dryer, a car charging overnight.
+        if u(0.0, 1.0) < 0.2 {
+            run(&mut runs, u(9.0, 20.0), u(0.8, 1.6), u(2000.0, 2700.0));
+        }
+        if kind != DemoKind::Producer && u(0.0, 1.0) < 0.15 {
+            run(&mut runs, u(22.0, 23.5), u(2.0, 6.0), u(2800.0, 3600.0));
+        }
+        DayPlan {
+            morning,
+            noon,
+            evening,
+            shift,
+            cold,
+            heater_start,
+            heater_hours,
+            heater_watts,
+            runs,
+        }
+    }
+
+    /// Whether the water heater runs at `hours`: tonight's run from `heater_start`, or what
+    /// is left of last night's (`overnight`, hours after midnight).
+    fn heater_on(&self, overnight: &f64, hours: f64) -> bool {
+        hours < *overnight
+            || (self.heater_start..self.heater_start + self.heater_hours).contains(&hours)
+    }
+}
+
 /// The simulated meter.
 #[derive(Debug, Clone)]
 pub struct Simulator {
@@ -87,8 +184,13 @@ pub struct Simulator {
     voltage: [f64; 3],
     /// An appliance running: (extra VA, until).
     appliance: Option<(f64, f64)>,
-    /// A burst above the subscription: until.
+    /// A burst above the subscription: until, and its size (× subscription).
     overload_until: f64,
+    burst: f64,
+    /// Today's household, and what runs on past last midnight.
+    plan: DayPlan,
+    overnight: Vec<Run>,
+    overnight_heater: f64,
     next_overload: f64,
     /// Three-phase historic: short frames are sent while overloaded and a minute after.
     short_frames_until: f64,
@@ -140,6 +242,10 @@ impl Simulator {
             voltage: [232.0, 234.0, 231.0],
             appliance: None,
             overload_until: 0.0,
+            burst: 1.12,
+            plan: DayPlan::draw(&mut rng, kind),
+            overnight: Vec::new(),
+            overnight_heater: 0.0,
             next_overload: 0.0,
             short_frames_until: 0.0,
             short_count: 0,
@@ -184,50 +290,96 @@ impl Simulator {
         matches!(self.kind, DemoKind::HistoricTri | DemoKind::StandardTri)
     }
 
-    /// Apparent power drawn at `t` (Unix seconds), VA.
-    fn load(&mut self, t: f64, hours: f64, off_peak: bool) -> f64 {
+    /// Apparent power drawn at `t` (Unix seconds, `hours` local, `dt` since the last frame),
+    /// VA. A house, not a formula: the day's plan ([`DayPlan`]) puts cooking, washing, a
+    /// dryer or a car charge at different times and powers each day, short loads (kettle,
+    /// microwave) come at random, more often at meal times, and the sum is kept under the
+    /// subscription as a load-shedding relay would, except in the rare bursts above it.
+    fn load(&mut self, t: f64, hours: f64, dt: f64, off_peak: bool, month: u8) -> f64 {
         let bell = |center: f64, width: f64| (-((hours - center) / width).powi(2)).exp();
         let fridge = if (t / 600.0) as i64 % 2 == 0 {
             120.0
         } else {
             0.0
         };
-        let daily = 1400.0 * bell(7.5, 0.8) + 700.0 * bell(12.5, 0.7) + 2100.0 * bell(19.8, 1.4);
-        let heater = if off_peak && !(2.5..23.0).contains(&hours) {
-            2200.0
+        let plan = &self.plan;
+        let daily = plan.morning * bell(7.3 + plan.shift, 0.8)
+            + plan.noon * bell(12.6 + plan.shift, 0.7)
+            + plan.evening * bell(19.6 + plan.shift, 1.3);
+        // Winter: electric heating, stronger on cold days, morning and evening.
+        let winter = matches!(month, 11 | 12 | 1 | 2 | 3);
+        let heating = if winter {
+            plan.cold * (0.5 + 0.6 * bell(7.0, 2.0) + 0.8 * bell(20.0, 2.5))
+        } else {
+            0.0
+        };
+        let runs: f64 = plan
+            .runs
+            .iter()
+            .chain(&self.overnight)
+            .filter(|r| (r.start..r.end).contains(&hours))
+            .map(|r| r.watts)
+            .sum();
+        let heater = if off_peak && plan.heater_on(&self.overnight_heater, hours) {
+            plan.heater_watts
         } else {
             0.0
         };
         if self.appliance.is_some_and(|(_, until)| t >= until) {
             self.appliance = None;
         }
-        if self.appliance.is_none() && self.rng.unit() < 0.01 {
-            let power = [2000.0, 1200.0, 2400.0, 800.0][(self.rng.next_u64() % 4) as usize];
-            self.appliance = Some((power, t + 60.0 + self.rng.unit() * 600.0));
+        // Short loads as a rate per second (so that the backfill's 30 s steps and the live
+        // 1.5 s frames see the same house): about 12 a day, most of them around meals.
+        let rate = (2.0 + 10.0 * (bell(7.5, 1.0) + bell(12.5, 1.0) + bell(19.5, 1.5))) / 86_400.0;
+        if self.appliance.is_none() && self.rng.unit() < 1.0 - (-rate * dt.max(1.0)).exp() {
+            let power = 700.0 + self.rng.unit() * 1600.0;
+            self.appliance = Some((power, t + 60.0 + self.rng.unit() * 420.0));
         }
         let appliance = self.appliance.map_or(0.0, |(p, _)| p);
         if self.next_overload == 0.0 {
-            self.next_overload = t + 120.0 + self.rng.unit() * 600.0;
+            self.next_overload = t + 600.0 + self.rng.unit() * 3.0 * 3600.0;
         }
         if t >= self.next_overload {
+            // A burst of a size and length of its own each time: a real overrun is an
+            // accident (oven, kettle and heater together), not a fixed event.
             // max: a random burst never cuts short one asked for with overload_from.
-            self.overload_until = self.overload_until.max(t + 15.0 + self.rng.unit() * 25.0);
-            self.next_overload = t + 900.0 + self.rng.unit() * 1800.0;
+            self.overload_until = self.overload_until.max(t + 10.0 + self.rng.unit() * 50.0);
+            self.burst = 1.02 + self.rng.unit() * 0.25;
+            // Every 3 to 9 hours: often enough that a demo shows one, rare enough that the
+            // charts' peaks are the house's and not a band of bursts.
+            self.next_overload = t + (3.0 + self.rng.unit() * 6.0) * 3600.0;
         }
-        let burst = if t < self.overload_until {
-            self.subscription() * 1.12
-        } else {
-            0.0
-        };
         // ±2 % on the load and ±20 VA of standby devices: a real PAPP never holds still for
         // long, and the live page's browser test relies on seeing it move, even at night.
         let r = self.rng.unit() - 0.5;
-        let total = (250.0 + fridge + daily + heater + appliance) * (1.0 + r * 0.04) + r * 40.0;
-        if burst > 0.0 {
-            burst.max(total)
-        } else {
-            total.min(self.subscription() * 0.95)
+        let noise = |va: f64| va * (1.0 + r * 0.04) + r * 40.0;
+        let subscription = self.subscription();
+        let mut total = noise(250.0 + fridge + daily + heating + runs + appliance + heater);
+        if t < self.overload_until {
+            return (subscription * self.burst).max(total);
         }
+        if total > subscription * 0.95 {
+            // The relay sheds the water heater and half the heating first.
+            total = noise(250.0 + fridge + daily + heating * 0.5 + runs + appliance);
+        }
+        // Then whatever is left over is what the household notices and switches off.
+        total.min(subscription * (0.9 + 0.07 * self.rng.unit()))
+    }
+
+    /// Draws the next day's plan; the runs that go on past midnight are kept for the new day.
+    fn plan_day(&mut self) {
+        let old = std::mem::replace(&mut self.plan, DayPlan::draw(&mut self.rng, self.kind));
+        self.overnight = old
+            .runs
+            .iter()
+            .filter(|r| r.end > 24.0)
+            .map(|r| Run {
+                start: 0.0,
+                end: r.end - 24.0,
+                watts: r.watts,
+            })
+            .collect();
+        self.overnight_heater = (old.heater_start + old.heater_hours - 24.0).max(0.0);
     }
 
     /// Solar production at `hours` (local), VA.
@@ -259,8 +411,9 @@ impl Simulator {
             self.max_injected_yesterday = self.max_injected_today;
             self.max_today = (0, unix);
             self.max_injected_today = (0, unix);
+            self.plan_day();
         }
-        let drawn_total = self.load(t, hours, off_peak);
+        let drawn_total = self.load(t, hours, dt, off_peak, local.month);
         let produced = if self.kind == DemoKind::Producer {
             self.solar(hours, local.month)
         } else {
