@@ -20,7 +20,7 @@ fn warmed_meter(kind: DemoKind, name: &str) -> Meter {
     let mut bytes = Vec::new();
     let mut t = T0;
     for _ in 0..2400 {
-        sim.next_frame(t, &mut bytes);
+        sim.next_frame(t, &mut bytes).expect("valid groups");
         t += 1.5;
     }
     let mut meter = Meter::new(name);
@@ -46,7 +46,8 @@ fn frames(kind: DemoKind) -> Vec<OwnedFrame> {
     let mut sim = Simulator::new(kind, 11);
     let mut bytes = Vec::new();
     for i in 0..200 {
-        sim.next_frame(T0 + f64::from(i) * 1.5, &mut bytes);
+        sim.next_frame(T0 + f64::from(i) * 1.5, &mut bytes)
+            .expect("valid groups");
     }
     let mut out = Vec::new();
     Decoder::new().feed(&bytes, |f| out.push(f.to_owned()));

@@ -116,7 +116,8 @@ fn main() {
                 chunk.clear();
                 while chunk.len() < 200 * 1024 {
                     frame.clear();
-                    sim.next_frame(t, &mut frame);
+                    sim.next_frame(t, &mut frame)
+                        .expect("the simulator writes only groups the encoder accepts");
                     t += frame.len() as f64 * 10.0 / 9600.0 + 0.025;
                     chunk.extend_from_slice(&frame);
                 }

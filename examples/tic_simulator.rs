@@ -63,7 +63,8 @@ async fn main() -> std::io::Result<()> {
             tokio::time::sleep(Duration::from_millis(rng.next_u64() % 1500)).await;
             loop {
                 frame.clear();
-                sim.next_frame(now(), &mut frame);
+                sim.next_frame(now(), &mut frame)
+                    .expect("the simulator writes only groups the encoder accepts");
                 add_noise(&mut frame, noise, &mut rng);
                 if stream.write_all(&frame).await.is_err() {
                     return;

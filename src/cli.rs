@@ -134,8 +134,9 @@ pub struct ServeArgs {
     /// (/dev/ttyAMA0, /dev/serial/by-id/…, optionally @1200 or @9600, else detected),
     /// tcp://HOST:PORT (ser2net, ESP-Link), file:PATH or - (replay a capture), or a simulated
     /// meter: demo, demo:historic, demo:historic-tri, demo:standard, demo:standard-tri,
-    /// demo:producer (add ?noise=0.01 for line noise). NAME is the `meter` label (default:
-    /// the device or file name, or demo).
+    /// demo:producer (add ?noise=0.01 for line noise, ?overload=60s to signal an overload for
+    /// that long from start-up and test the alert; combine with &). NAME is the `meter` label
+    /// (default: the device or file name, or demo).
     #[arg(
         short,
         long = "source",

@@ -89,6 +89,14 @@ pub struct DemoSpec {
     pub kind: DemoKind,
     /// Probability that a byte is corrupted, 0 to 1.
     pub noise: f64,
+    /// Signal an overload for this long from the moment the source opens (`overload=60s`),
+    /// so that an operator can see the alert path fire and resolve without a real meter.
+    pub overload: Option<Duration>,
+}
+
+impl DemoSpec {
+    /// Longest `overload=`: a day, like the other durations; an alert test needs minutes.
+    pub const LONGEST_OVERLOAD: Duration = Duration::from_secs(86_400);
 }
 
 /// How fast captures are replayed.
@@ -115,7 +123,9 @@ pub enum ConfigError {
         "unknown demo meter {0:?}; try one of: historic, historic-tri, standard, standard-tri, producer"
     )]
     UnknownDemo(String),
-    #[error("bad demo option {0:?}; the only option is noise=P with P between 0 and 1")]
+    #[error(
+        "bad demo option {0:?}; the options are noise=P with P between 0 and 1, and overload=DURATION from 1s to 1 day (e.g. overload=60s)"
+    )]
     BadDemoOption(String),
     #[error("meter name {0:?} must be 1-64 characters among letters, digits, '.', '_' and '-'")]
     BadName(String),
@@ -218,15 +228,28 @@ fn parse_demo(s: &str) -> Result<DemoSpec, ConfigError> {
             .ok_or_else(|| ConfigError::UnknownDemo(name.to_owned()))?,
     };
     let mut noise = 0.0;
+    let mut overload = None;
     for option in options.into_iter().flat_map(|o| o.split('&')) {
         let bad = || ConfigError::BadDemoOption(option.to_owned());
+        if let Some(value) = option.strip_prefix("overload=") {
+            let d = humantime::parse_duration(value).map_err(|_| bad())?;
+            if d < Duration::from_secs(1) || d > DemoSpec::LONGEST_OVERLOAD {
+                return Err(bad());
+            }
+            overload = Some(d);
+            continue;
+        }
         let value = option.strip_prefix("noise=").ok_or_else(bad)?;
         noise = value.parse::<f64>().map_err(|_| bad())?;
         if !(0.0..=1.0).contains(&noise) {
             return Err(bad());
         }
     }
-    Ok(DemoSpec { kind, noise })
+    Ok(DemoSpec {
+        kind,
+        noise,
+        overload,
+    })
 }
 
 impl fmt::Display for SourceSpec {
@@ -245,8 +268,13 @@ impl fmt::Display for SourceSpec {
             SourceSpec::Stdin => f.write_str("-"),
             SourceSpec::Demo(d) => {
                 write!(f, "demo:{}", d.kind.as_str())?;
+                let mut sep = '?';
                 if d.noise > 0.0 {
-                    write!(f, "?noise={}", d.noise)?;
+                    write!(f, "{sep}noise={}", d.noise)?;
+                    sep = '&';
+                }
+                if let Some(o) = d.overload {
+                    write!(f, "{sep}overload={}", humantime::format_duration(o))?;
                 }
                 Ok(())
             }
@@ -439,7 +467,8 @@ mod tests {
                 name: "demo".into(),
                 spec: SourceSpec::Demo(DemoSpec {
                     kind: DemoKind::Historic,
-                    noise: 0.0
+                    noise: 0.0,
+                    overload: None
                 })
             }
         );
@@ -449,7 +478,8 @@ mod tests {
             noisy.spec,
             SourceSpec::Demo(DemoSpec {
                 kind: DemoKind::StandardTri,
-                noise: 0.01
+                noise: 0.01,
+                overload: None
             })
         );
         assert_eq!(noisy.spec.to_string(), "demo:standard-tri?noise=0.01");
@@ -463,6 +493,54 @@ mod tests {
             src("demo?volume=3"),
             Err(ConfigError::BadDemoOption(_))
         ));
+    }
+
+    #[test]
+    fn demo_overload_option() {
+        let spec = |s: &str| match src(s).unwrap().spec {
+            SourceSpec::Demo(d) => d,
+            other => panic!("{other:?}"),
+        };
+        let d = spec("demo?overload=60s");
+        assert_eq!(
+            (d.kind, d.noise, d.overload),
+            (DemoKind::Historic, 0.0, Some(Duration::from_secs(60)))
+        );
+        let d = spec("demo:standard?noise=0.01&overload=2m");
+        assert_eq!(
+            (d.kind, d.noise, d.overload),
+            (DemoKind::Standard, 0.01, Some(Duration::from_secs(120)))
+        );
+        // Shown as given, so that the page and the logs say the overload was asked for.
+        assert_eq!(
+            src("demo:standard?noise=0.01&overload=2m")
+                .unwrap()
+                .spec
+                .to_string(),
+            "demo:standard?noise=0.01&overload=2m"
+        );
+        assert_eq!(
+            src("demo?overload=90s").unwrap().spec.to_string(),
+            "demo:historic?overload=1m 30s"
+        );
+        for bad in [
+            "overload=",
+            "overload=soon",
+            "overload=0s",
+            "overload=500ms",
+            "overload=2days",
+        ] {
+            assert_eq!(
+                src(&format!("demo?{bad}")),
+                Err(ConfigError::BadDemoOption(bad.to_owned())),
+                "{bad}"
+            );
+        }
+        let message = ConfigError::BadDemoOption("overload=soon".into()).to_string();
+        assert!(
+            message.contains("\"overload=soon\"") && message.contains("overload=DURATION"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub mod localtime;
 pub mod meter;
 pub mod metrics;
 pub mod page;
-pub mod simulator;
 pub mod source;
 pub mod tic;
+
+/// The simulated meter lives with the demo source that drives it; this keeps the path the
+/// examples and benches use (`teleinfo_exporter::simulator::Simulator`).
+pub use source::demo::simulator;

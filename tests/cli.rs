@@ -36,6 +36,11 @@ fn bad_values_exit_2_and_name_the_option_and_the_value() {
         (&["--source", "ttyAMA0"][..], "--source", "ttyAMA0"),
         (&["--source", "/dev/ttyUSB0@4800"], "--source", "4800"),
         (&["--source", "demo:gas"], "--source", "gas"),
+        (
+            &["--source", "demo:standard?noise=0.01&overload=soon"],
+            "--source",
+            "overload=soon",
+        ),
         (&["--source", "tcp://meter"], "--source", "meter"),
         (
             &["--source", "demo", "--stale-after", "soon"],

@@ -1,16 +1,19 @@
 //! A simulated meter that writes real frames through `tic::encode`.
 //!
 //! Used by the `demo` sources, the tests and the load tools. Time is given by the caller (so
-//! tests are deterministic); the load follows a believable day: a base load and a fridge, a
-//! morning and an evening peak, a water heater during off-peak hours, appliances switched on
-//! at random, and now and then a burst above the subscription (ADPS in historic mode, ADIRn
-//! and short frames on a three-phase meter, STGE bit 7 in standard mode). Indexes grow with
+//! tests are deterministic); the load follows a believable house, different each day (drawn
+//! from the seeded RNG): a base load and a fridge, morning, noon and evening peaks of varying
+//! size, winter heating, a water heater during off-peak hours, cooking, washing and now and
+//! then a dryer or a car charge, short loads at random, and now and then a burst of random
+//! size above the subscription (ADPS in historic mode, ADIRn and short frames on a
+//! three-phase meter, STGE bit 7 in standard mode), or one asked for (`overload_from`). Indexes grow with
 //! the power drawn; a producer injects a solar bell curve. Tariff periods follow the clock
 //! (off-peak 22:00–06:00) and Tempo colours follow the calendar.
 
 use crate::config::DemoKind;
 pub use crate::localtime::{Civil, paris_time};
-use crate::tic::{FrameWriter, Mode};
+use crate::tic::stge::TempoColor;
+use crate::tic::{EncodeError, FrameWriter, Mode};
 
 /// A small deterministic PRNG (xorshift64*): enough for a simulation, no dependency.
 #[derive(Debug, Clone)]
@@ -49,16 +52,122 @@ pub fn horodate(unix: i64) -> String {
 
 /// Tempo colour of a day, deterministic from the date: red only in winter on weekdays, white
 /// now and then, blue most days (about the real yearly split of 22 red, 43 white days).
-fn tempo_color(day_number: i64, month: u8) -> u8 {
+fn tempo_color(day_number: i64, month: u8) -> TempoColor {
     let h = (day_number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58; // 0..63
     let winter = matches!(month, 11 | 12 | 1 | 2 | 3);
     let weekday = (day_number + 4).rem_euclid(7); // 0 = Sunday
     if winter && weekday != 0 && weekday != 6 && h < 12 {
-        3
+        TempoColor::Red
     } else if weekday != 0 && h >= 56 {
-        2
+        TempoColor::White
     } else {
-        1
+        TempoColor::Blue
+    }
+}
+
+/// The 2-bit STGE field of a Tempo colour (the inverse of [`TempoColor::from_bits`]); 0 is
+/// "not known yet", as for tomorrow's colour before the supplier announces it.
+fn tempo_bits(color: Option<TempoColor>) -> u32 {
+    match color {
+        None => 0,
+        Some(TempoColor::Blue) => 1,
+        Some(TempoColor::White) => 2,
+        Some(TempoColor::Red) => 3,
+    }
+}
+
+/// A stretch of time (local hours of one day, possibly past 24) where an appliance draws.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    start: f64,
+    end: f64,
+    watts: f64,
+}
+
+/// What one day of the simulated house looks like, drawn at midnight from the simulator's
+/// RNG (so the same seed gives the same days): how strong the meal peaks are and when, how
+/// cold it is, how long the water heater runs, and which big appliances run at all today.
+/// The week-long shape is then varied like a real household's, never one day copied.
+#[derive(Debug, Clone)]
+struct DayPlan {
+    morning: f64,
+    noon: f64,
+    evening: f64,
+    /// Early or late day, hours.
+    shift: f64,
+    /// Heating power on a winter day, VA.
+    cold: f64,
+    heater_start: f64,
+    heater_hours: f64,
+    heater_watts: f64,
+    runs: Vec<Run>,
+}
+
+impl DayPlan {
+    fn draw(rng: &mut Rng, kind: DemoKind) -> DayPlan {
+        let mut u = |lo: f64, hi: f64| lo + rng.unit() * (hi - lo);
+        let mut runs = Vec::new();
+        let run = |runs: &mut Vec<Run>, start: f64, hours: f64, watts: f64| {
+            runs.push(Run {
+                start,
+                end: start + hours,
+                watts,
+            })
+        };
+        let morning = u(900.0, 1800.0);
+        let noon = u(200.0, 1000.0);
+        let evening = u(1300.0, 2600.0);
+        let shift = u(-0.6, 0.6);
+        let cold = u(0.0, 2500.0);
+        let heater_start = u(22.0, 23.5);
+        let heater_hours = u(0.8, 4.0);
+        let heater_watts = u(1800.0, 2400.0);
+        // Dinner in the oven on most days, lunch some days.
+        if u(0.0, 1.0) < 0.8 {
+            run(&mut runs, u(18.3, 20.3), u(0.3, 1.0), u(1500.0, 3000.0));
+        }
+        if u(0.0, 1.0) < 0.4 {
+            run(&mut runs, u(11.8, 13.0), u(0.2, 0.7), u(1000.0, 2400.0));
+        }
+        // Washing machine: heats the water, then turns the drum.
+        if u(0.0, 1.0) < 0.45 {
+            let at = u(8.0, 21.0);
+            let heat = u(0.15, 0.35);
+            run(&mut runs, at, heat, u(1800.0, 2300.0));
+            run(&mut runs, at + heat, u(0.7, 1.3), u(150.0, 450.0));
+        }
+        // Dishwasher after dinner: heating, washing, drying.
+        if u(0.0, 1.0) < 0.6 {
+            let at = u(20.5, 23.0);
+            run(&mut runs, at, 0.3, u(1800.0, 2200.0));
+            run(&mut runs, at + 0.3, u(0.6, 1.0), u(80.0, 200.0));
+            run(&mut runs, at + 1.2, 0.25, u(1200.0, 1700.0));
+        }
+        // The big ones, not every day: a tumble dryer, a car charging overnight.
+        if u(0.0, 1.0) < 0.2 {
+            run(&mut runs, u(9.0, 20.0), u(0.8, 1.6), u(2000.0, 2700.0));
+        }
+        if kind != DemoKind::Producer && u(0.0, 1.0) < 0.15 {
+            run(&mut runs, u(22.0, 23.5), u(2.0, 6.0), u(2800.0, 3600.0));
+        }
+        DayPlan {
+            morning,
+            noon,
+            evening,
+            shift,
+            cold,
+            heater_start,
+            heater_hours,
+            heater_watts,
+            runs,
+        }
+    }
+
+    /// Whether the water heater runs at `hours`: tonight's run from `heater_start`, or what
+    /// is left of last night's (`overnight`, hours after midnight).
+    fn heater_on(&self, overnight: &f64, hours: f64) -> bool {
+        hours < *overnight
+            || (self.heater_start..self.heater_start + self.heater_hours).contains(&hours)
     }
 }
 
@@ -75,8 +184,13 @@ pub struct Simulator {
     voltage: [f64; 3],
     /// An appliance running: (extra VA, until).
     appliance: Option<(f64, f64)>,
-    /// A burst above the subscription: until.
+    /// A burst above the subscription: until, and its size (× subscription).
     overload_until: f64,
+    burst: f64,
+    /// Today's household, and what runs on past last midnight.
+    plan: DayPlan,
+    overnight: Vec<Run>,
+    overnight_heater: f64,
     next_overload: f64,
     /// Three-phase historic: short frames are sent while overloaded and a minute after.
     short_frames_until: f64,
@@ -128,6 +242,10 @@ impl Simulator {
             voltage: [232.0, 234.0, 231.0],
             appliance: None,
             overload_until: 0.0,
+            burst: 1.12,
+            plan: DayPlan::draw(&mut rng, kind),
+            overnight: Vec::new(),
+            overnight_heater: 0.0,
             next_overload: 0.0,
             short_frames_until: 0.0,
             short_count: 0,
@@ -139,6 +257,15 @@ impl Simulator {
             curve: CurveAccumulator::default(),
             rng,
         }
+    }
+
+    /// Overloads the meter from `start` for `seconds` (Unix seconds, the demo's
+    /// `overload=DURATION`): power above the subscription, hence ADPS / ADIRn or STGE bit 7,
+    /// then back to normal. No random burst follows for at least 15 minutes, so that whoever
+    /// tests an alert sees it fire once and resolve, not a random burst right after.
+    pub fn overload_from(&mut self, start: f64, seconds: f64) {
+        self.overload_until = self.overload_until.max(start + seconds);
+        self.next_overload = self.next_overload.max(start + seconds + 900.0);
     }
 
     /// The mode this meter sends.
@@ -163,49 +290,96 @@ impl Simulator {
         matches!(self.kind, DemoKind::HistoricTri | DemoKind::StandardTri)
     }
 
-    /// Apparent power drawn at `t` (Unix seconds), VA.
-    fn load(&mut self, t: f64, hours: f64, off_peak: bool) -> f64 {
+    /// Apparent power drawn at `t` (Unix seconds, `hours` local, `dt` since the last frame),
+    /// VA. A house, not a formula: the day's plan ([`DayPlan`]) puts cooking, washing, a
+    /// dryer or a car charge at different times and powers each day, short loads (kettle,
+    /// microwave) come at random, more often at meal times, and the sum is kept under the
+    /// subscription as a load-shedding relay would, except in the rare bursts above it.
+    fn load(&mut self, t: f64, hours: f64, dt: f64, off_peak: bool, month: u8) -> f64 {
         let bell = |center: f64, width: f64| (-((hours - center) / width).powi(2)).exp();
         let fridge = if (t / 600.0) as i64 % 2 == 0 {
             120.0
         } else {
             0.0
         };
-        let daily = 1400.0 * bell(7.5, 0.8) + 700.0 * bell(12.5, 0.7) + 2100.0 * bell(19.8, 1.4);
-        let heater = if off_peak && !(2.5..23.0).contains(&hours) {
-            2200.0
+        let plan = &self.plan;
+        let daily = plan.morning * bell(7.3 + plan.shift, 0.8)
+            + plan.noon * bell(12.6 + plan.shift, 0.7)
+            + plan.evening * bell(19.6 + plan.shift, 1.3);
+        // Winter: electric heating, stronger on cold days, morning and evening.
+        let winter = matches!(month, 11 | 12 | 1 | 2 | 3);
+        let heating = if winter {
+            plan.cold * (0.5 + 0.6 * bell(7.0, 2.0) + 0.8 * bell(20.0, 2.5))
+        } else {
+            0.0
+        };
+        let runs: f64 = plan
+            .runs
+            .iter()
+            .chain(&self.overnight)
+            .filter(|r| (r.start..r.end).contains(&hours))
+            .map(|r| r.watts)
+            .sum();
+        let heater = if off_peak && plan.heater_on(&self.overnight_heater, hours) {
+            plan.heater_watts
         } else {
             0.0
         };
         if self.appliance.is_some_and(|(_, until)| t >= until) {
             self.appliance = None;
         }
-        if self.appliance.is_none() && self.rng.unit() < 0.01 {
-            let power = [2000.0, 1200.0, 2400.0, 800.0][(self.rng.next_u64() % 4) as usize];
-            self.appliance = Some((power, t + 60.0 + self.rng.unit() * 600.0));
+        // Short loads as a rate per second (so that the backfill's 30 s steps and the live
+        // 1.5 s frames see the same house): about 12 a day, most of them around meals.
+        let rate = (2.0 + 10.0 * (bell(7.5, 1.0) + bell(12.5, 1.0) + bell(19.5, 1.5))) / 86_400.0;
+        if self.appliance.is_none() && self.rng.unit() < 1.0 - (-rate * dt.max(1.0)).exp() {
+            let power = 700.0 + self.rng.unit() * 1600.0;
+            self.appliance = Some((power, t + 60.0 + self.rng.unit() * 420.0));
         }
         let appliance = self.appliance.map_or(0.0, |(p, _)| p);
         if self.next_overload == 0.0 {
-            self.next_overload = t + 120.0 + self.rng.unit() * 600.0;
+            self.next_overload = t + 600.0 + self.rng.unit() * 3.0 * 3600.0;
         }
         if t >= self.next_overload {
-            self.overload_until = t + 15.0 + self.rng.unit() * 25.0;
-            self.next_overload = t + 900.0 + self.rng.unit() * 1800.0;
+            // A burst of a size and length of its own each time: a real overrun is an
+            // accident (oven, kettle and heater together), not a fixed event.
+            // max: a random burst never cuts short one asked for with overload_from.
+            self.overload_until = self.overload_until.max(t + 10.0 + self.rng.unit() * 50.0);
+            self.burst = 1.02 + self.rng.unit() * 0.25;
+            // Every 3 to 9 hours: often enough that a demo shows one, rare enough that the
+            // charts' peaks are the house's and not a band of bursts.
+            self.next_overload = t + (3.0 + self.rng.unit() * 6.0) * 3600.0;
         }
-        let burst = if t < self.overload_until {
-            self.subscription() * 1.12
-        } else {
-            0.0
-        };
         // ±2 % on the load and ±20 VA of standby devices: a real PAPP never holds still for
         // long, and the live page's browser test relies on seeing it move, even at night.
         let r = self.rng.unit() - 0.5;
-        let total = (250.0 + fridge + daily + heater + appliance) * (1.0 + r * 0.04) + r * 40.0;
-        if burst > 0.0 {
-            burst.max(total)
-        } else {
-            total.min(self.subscription() * 0.95)
+        let noise = |va: f64| va * (1.0 + r * 0.04) + r * 40.0;
+        let subscription = self.subscription();
+        let mut total = noise(250.0 + fridge + daily + heating + runs + appliance + heater);
+        if t < self.overload_until {
+            return (subscription * self.burst).max(total);
         }
+        if total > subscription * 0.95 {
+            // The relay sheds the water heater and half the heating first.
+            total = noise(250.0 + fridge + daily + heating * 0.5 + runs + appliance);
+        }
+        // Then whatever is left over is what the household notices and switches off.
+        total.min(subscription * (0.9 + 0.07 * self.rng.unit()))
+    }
+
+    /// Draws the next day's plan; the runs that go on past midnight are kept for the new day.
+    fn plan_day(&mut self) {
+        let old = std::mem::replace(&mut self.plan, DayPlan::draw(&mut self.rng, self.kind));
+        self.overnight = old
+            .runs
+            .iter()
+            .filter(|r| r.end > 24.0)
+            .map(|r| Run {
+                start: 0.0,
+                end: r.end - 24.0,
+                watts: r.watts,
+            })
+            .collect();
+        self.overnight_heater = (old.heater_start + old.heater_hours - 24.0).max(0.0);
     }
 
     /// Solar production at `hours` (local), VA.
@@ -219,7 +393,12 @@ impl Simulator {
 
     /// Appends the next frame(s) at time `t` (Unix seconds) to `out`. A three-phase historic
     /// meter may append an interrupted long frame (cut by EOT) before its first short frame.
-    pub fn next_frame(&mut self, t: f64, out: &mut Vec<u8>) {
+    ///
+    /// An error means the simulator built a group the encoder refuses (a bug here, never a
+    /// condition of the simulated line): it is returned rather than dropped so that tests see
+    /// it and the demo source can log it. `out` may then hold a partial frame; the meter's
+    /// state has advanced as if the frame had been sent.
+    pub fn next_frame(&mut self, t: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let dt = self.last.map_or(0.0, |l| (t - l).clamp(0.0, 3600.0));
         self.last = Some(t);
         let unix = t as i64;
@@ -232,8 +411,9 @@ impl Simulator {
             self.max_injected_yesterday = self.max_injected_today;
             self.max_today = (0, unix);
             self.max_injected_today = (0, unix);
+            self.plan_day();
         }
-        let drawn_total = self.load(t, hours, off_peak);
+        let drawn_total = self.load(t, hours, dt, off_peak, local.month);
         let produced = if self.kind == DemoKind::Producer {
             self.solar(hours, local.month)
         } else {
@@ -244,13 +424,20 @@ impl Simulator {
         let color = tempo_color(local.day_number(), local.month);
         let tomorrow = if hours >= 11.0 {
             let (_, _, next) = paris_time(unix + 86_400);
-            tempo_color(next.day_number(), next.month)
+            Some(tempo_color(next.day_number(), next.month))
         } else {
-            0
+            None // announced at 11:00
         };
         // Energy goes to the index of the current period.
         let supplier = match self.kind {
-            DemoKind::StandardTri => (usize::from(color) - 1) * 2 + usize::from(!off_peak),
+            DemoKind::StandardTri => {
+                let day = match color {
+                    TempoColor::Blue => 0,
+                    TempoColor::White => 1,
+                    TempoColor::Red => 2,
+                };
+                day * 2 + usize::from(!off_peak)
+            }
             DemoKind::Historic | DemoKind::Standard => usize::from(!off_peak),
             DemoKind::HistoricTri | DemoKind::Producer => 0,
         };
@@ -297,7 +484,7 @@ impl Simulator {
         }
     }
 
-    fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) {
+    fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let amps = (f64::from(s.papp) / self.voltage[0]).round() as u32;
         let mut w = FrameWriter::new(out, Mode::Historic);
         let groups = [
@@ -316,10 +503,10 @@ impl Simulator {
             ("IINST", format!("{:03}", amps.min(999))),
         ];
         for (label, value) in &groups {
-            let _ = w.group(label, value);
+            w.group(label, value)?;
         }
         if s.overloaded {
-            let _ = w.group("ADPS", &format!("{:03}", amps.min(999)));
+            w.group("ADPS", &format!("{:03}", amps.min(999)))?;
         }
         for (label, value) in [
             ("IMAX", "090".to_owned()),
@@ -327,9 +514,10 @@ impl Simulator {
             ("HHPHC", "A".to_owned()),
             ("MOTDETAT", "000000".to_owned()),
         ] {
-            let _ = w.group(label, &value);
+            w.group(label, &value)?;
         }
         w.finish();
+        Ok(())
     }
 
     fn tri_currents(&self, papp: u32) -> [u32; 3] {
@@ -337,7 +525,12 @@ impl Simulator {
         [0, 1, 2].map(|i| (f64::from(papp) * split[i] / self.voltage[i]).round() as u32)
     }
 
-    fn historic_tri(&mut self, s: &FrameState, t: f64, out: &mut Vec<u8>) {
+    fn historic_tri(
+        &mut self,
+        s: &FrameState,
+        t: f64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
         let amps = self.tri_currents(s.papp);
         let setting = 20; // ISOUSC per phase
         let over: Vec<usize> = (0..3).filter(|&i| amps[i] > setting).collect();
@@ -345,8 +538,8 @@ impl Simulator {
             if t >= self.short_frames_until {
                 // The overrun starts: the long frame in progress is cut by EOT.
                 let mut cut = FrameWriter::new(out, Mode::Historic);
-                let _ = cut.group("ADCO", "021330274552");
-                let _ = cut.group("OPTARIF", "BASE");
+                cut.group("ADCO", "021330274552")?;
+                cut.group("OPTARIF", "BASE")?;
                 out.push(crate::tic::control::EOT);
                 self.short_count = 0;
             }
@@ -357,17 +550,17 @@ impl Simulator {
             self.short_count += 1;
             let mut w = FrameWriter::new(out, Mode::Historic);
             for &i in &over {
-                let _ = w.group(
+                w.group(
                     ["ADIR1", "ADIR2", "ADIR3"][i],
                     &format!("{:03}", amps[i].min(999)),
-                );
+                )?;
             }
-            let _ = w.group("ADCO", "021330274552");
+            w.group("ADCO", "021330274552")?;
             for (i, label) in ["IINST1", "IINST2", "IINST3"].iter().enumerate() {
-                let _ = w.group(label, &format!("{:03}", amps[i].min(999)));
+                w.group(label, &format!("{:03}", amps[i].min(999)))?;
             }
             w.finish();
-            return;
+            return Ok(());
         }
         self.short_count = 0;
         let mut w = FrameWriter::new(out, Mode::Historic);
@@ -394,12 +587,13 @@ impl Simulator {
             ("PPOT", "00".to_owned()),
         ];
         for (label, value) in &groups {
-            let _ = w.group(label, value);
+            w.group(label, value)?;
         }
         w.finish();
+        Ok(())
     }
 
-    fn standard(&mut self, s: &FrameState, out: &mut Vec<u8>) {
+    fn standard(&mut self, s: &FrameState, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let three = self.three_phase();
         let producer = self.kind == DemoKind::Producer;
         let tempo = self.kind == DemoKind::StandardTri;
@@ -410,12 +604,12 @@ impl Simulator {
                 "30001234567890",
                 "     TEMPO      ",
                 match (s.color, s.off_peak) {
-                    (3, false) => "    HP  ROUGE   ",
-                    (3, true) => "    HC  ROUGE   ",
-                    (2, false) => "    HP  BLANC   ",
-                    (2, true) => "    HC  BLANC   ",
-                    (_, false) => "    HP  BLEU    ",
-                    (_, true) => "    HC  BLEU    ",
+                    (TempoColor::Red, false) => "    HP  ROUGE   ",
+                    (TempoColor::Red, true) => "    HC  ROUGE   ",
+                    (TempoColor::White, false) => "    HP  BLANC   ",
+                    (TempoColor::White, true) => "    HC  BLANC   ",
+                    (TempoColor::Blue, false) => "    HP  BLEU    ",
+                    (TempoColor::Blue, true) => "    HC  BLEU    ",
                 },
             ),
             DemoKind::Producer => (
@@ -445,8 +639,8 @@ impl Simulator {
         stge |= (ntarf as u32 - 1) << 10;
         stge |= u32::from(s.supplier % 2 == 1 && !tempo) << 14;
         if tempo {
-            stge |= u32::from(s.color) << 24;
-            stge |= u32::from(s.tomorrow) << 26;
+            stge |= tempo_bits(Some(s.color)) << 24;
+            stge |= tempo_bits(s.tomorrow) << 26;
         }
         let total: f64 = self.index.iter().sum();
         let wh = |x: f64| format!("{:09}", x as u64 % 1_000_000_000);
@@ -456,137 +650,138 @@ impl Simulator {
         let (curve_now, curve_prev) = (self.curve.points[0], self.curve.points[1]);
         let ten_min = s.unix - s.unix.rem_euclid(600);
         let mut w = FrameWriter::new(out, Mode::Standard);
-        let _ = w.group("ADSC", serial);
-        let _ = w.group("VTIC", "02");
-        let _ = w.horodated("DATE", &now, "");
-        let _ = w.group("NGTF", ngtf);
-        let _ = w.group("LTARF", ltarf);
-        let _ = w.group("EAST", &wh(total));
+        w.group("ADSC", serial)?;
+        w.group("VTIC", "02")?;
+        w.horodated("DATE", &now, "")?;
+        w.group("NGTF", ngtf)?;
+        w.group("LTARF", ltarf)?;
+        w.group("EAST", &wh(total))?;
         for (i, e) in self.index.iter().enumerate() {
-            let _ = w.group(&format!("EASF{:02}", i + 1), &wh(*e));
+            w.group(&format!("EASF{:02}", i + 1), &wh(*e))?;
         }
         // Distributor indexes: off-peak and peak hours, winter and summer folded together.
         let hc: f64 = self.index.iter().step_by(2).sum();
-        let _ = w.group("EASD01", &wh(hc));
-        let _ = w.group("EASD02", &wh(total - hc));
-        let _ = w.group("EASD03", &wh(0.0));
-        let _ = w.group("EASD04", &wh(0.0));
+        w.group("EASD01", &wh(hc))?;
+        w.group("EASD02", &wh(total - hc))?;
+        w.group("EASD03", &wh(0.0))?;
+        w.group("EASD04", &wh(0.0))?;
         if producer {
-            let _ = w.group("EAIT", &wh(self.injected));
+            w.group("EAIT", &wh(self.injected))?;
             for (i, q) in self.reactive.iter().enumerate() {
-                let _ = w.group(&format!("ERQ{}", i + 1), &wh(*q));
+                w.group(&format!("ERQ{}", i + 1), &wh(*q))?;
             }
         }
         let phases = if three { 3 } else { 1 };
         for (i, a) in amps.iter().enumerate().take(phases) {
-            let _ = w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)));
+            w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)))?;
         }
         for (i, v) in volts.iter().enumerate().take(phases) {
-            let _ = w.group(&format!("URMS{}", i + 1), &format!("{v:03}"));
+            w.group(&format!("URMS{}", i + 1), &format!("{v:03}"))?;
         }
         let pref = (self.subscription() / 1000.0) as u32;
-        let _ = w.group("PREF", &format!("{pref:02}"));
-        let _ = w.group("PCOUP", &format!("{pref:02}"));
-        let _ = w.group("SINSTS", &format!("{:05}", s.papp.min(99_999)));
+        w.group("PREF", &format!("{pref:02}"))?;
+        w.group("PCOUP", &format!("{pref:02}"))?;
+        w.group("SINSTS", &format!("{:05}", s.papp.min(99_999)))?;
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(s.papp) * share) as u32;
-                let _ = w.group(
+                w.group(
                     &format!("SINSTS{}", i + 1),
                     &format!("{:05}", va.min(99_999)),
-                );
+                )?;
             }
         }
-        let _ = w.horodated(
+        w.horodated(
             "SMAXSN",
             &horodate(self.max_today.1),
             &format!("{:05}", self.max_today.0.min(99_999)),
-        );
+        )?;
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(self.max_today.0) * share) as u32;
-                let _ = w.horodated(
+                w.horodated(
                     &format!("SMAXSN{}", i + 1),
                     &horodate(self.max_today.1),
                     &format!("{:05}", va.min(99_999)),
-                );
+                )?;
             }
         }
-        let _ = w.horodated(
+        w.horodated(
             "SMAXSN-1",
             &horodate(self.max_yesterday.1),
             &format!("{:05}", self.max_yesterday.0.min(99_999)),
-        );
+        )?;
         if three {
             for (i, share) in split.iter().enumerate() {
                 let va = (f64::from(self.max_yesterday.0) * share) as u32;
-                let _ = w.horodated(
+                w.horodated(
                     &format!("SMAXSN{}-1", i + 1),
                     &horodate(self.max_yesterday.1),
                     &format!("{:05}", va.min(99_999)),
-                );
+                )?;
             }
         }
         if producer {
-            let _ = w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)));
-            let _ = w.horodated(
+            w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)))?;
+            w.horodated(
                 "SMAXIN",
                 &horodate(self.max_injected_today.1),
                 &format!("{:05}", self.max_injected_today.0.min(99_999)),
-            );
-            let _ = w.horodated(
+            )?;
+            w.horodated(
                 "SMAXIN-1",
                 &horodate(self.max_injected_yesterday.1),
                 &format!("{:05}", self.max_injected_yesterday.0.min(99_999)),
-            );
+            )?;
         }
         if curve_now.0 > 0 {
-            let _ = w.horodated(
+            w.horodated(
                 "CCASN",
                 &horodate(curve_now.0),
                 &format!("{:05}", curve_now.1.min(99_999)),
-            );
+            )?;
             if curve_prev.0 > 0 {
-                let _ = w.horodated(
+                w.horodated(
                     "CCASN-1",
                     &horodate(curve_prev.0),
                     &format!("{:05}", curve_prev.1.min(99_999)),
-                );
+                )?;
             }
             if producer {
-                let _ = w.horodated(
+                w.horodated(
                     "CCAIN",
                     &horodate(curve_now.0),
                     &format!("{:05}", curve_now.2.min(99_999)),
-                );
+                )?;
                 if curve_prev.0 > 0 {
-                    let _ = w.horodated(
+                    w.horodated(
                         "CCAIN-1",
                         &horodate(curve_prev.0),
                         &format!("{:05}", curve_prev.2.min(99_999)),
-                    );
+                    )?;
                 }
             }
         }
         for (i, v) in volts.iter().enumerate().take(phases) {
-            let _ = w.horodated(
+            w.horodated(
                 &format!("UMOY{}", i + 1),
                 &horodate(ten_min),
                 &format!("{:03}", v.saturating_sub(1)),
-            );
+            )?;
         }
-        let _ = w.group("STGE", &format!("{stge:08X}"));
-        let _ = w.group("MSG1", "PAS DE          MESSAGE         ");
-        let _ = w.group("PRM", prm);
-        let _ = w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)));
-        let _ = w.group("NTARF", &format!("{ntarf:02}"));
-        let _ = w.group("NJOURF", "00");
-        let _ = w.group("NJOURF+1", "00");
-        let _ = w.group(
+        w.group("STGE", &format!("{stge:08X}"))?;
+        w.group("MSG1", "PAS DE          MESSAGE         ")?;
+        w.group("PRM", prm)?;
+        w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)))?;
+        w.group("NTARF", &format!("{ntarf:02}"))?;
+        w.group("NJOURF", "00")?;
+        w.group("NJOURF+1", "00")?;
+        w.group(
             "PJOURF+1",
             "00004001 06004002 22004001 NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE",
-        );
+        )?;
         w.finish();
+        Ok(())
     }
 }
 
@@ -622,8 +817,9 @@ impl CurveAccumulator {
 struct FrameState {
     unix: i64,
     off_peak: bool,
-    color: u8,
-    tomorrow: u8,
+    color: TempoColor,
+    /// None until the next day's colour is announced (11:00).
+    tomorrow: Option<TempoColor>,
     supplier: usize,
     papp: u32,
     injected: u32,

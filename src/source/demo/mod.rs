@@ -15,7 +15,10 @@ use crate::config::DemoSpec;
 use crate::history::{self, SharedHistory};
 use crate::meter::Meter;
 use crate::meter::plausibility::Stamp;
-use crate::simulator::{Rng, Simulator, add_noise};
+use crate::tic::EncodeError;
+pub mod simulator;
+
+use simulator::{Rng, Simulator, add_noise};
 
 /// Silence between two frames (16.7–33.4 ms on a real meter).
 const FRAME_GAP: Duration = Duration::from_millis(25);
@@ -32,13 +35,28 @@ pub fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
     let seed = unix_now().to_bits();
     let mut sim = Simulator::new(spec.kind, seed);
     backfill(&mut sim, history, unix_now());
+    if let Some(d) = spec.overload {
+        // After the backfill, so that the history's past does not eat the window.
+        sim.overload_from(unix_now(), d.as_secs_f64());
+        tracing::info!(
+            seconds = d.as_secs_f64(),
+            "demo meter: overload for the requested time"
+        );
+    }
     let baud = sim.mode().baud_rate();
     tokio::spawn(async move {
         let mut rng = Rng::new(seed ^ 0x5DEE_CE66);
         let mut frame = Vec::with_capacity(2048);
+        let mut logged = false;
         loop {
             frame.clear();
-            sim.next_frame(unix_now(), &mut frame);
+            if let Err(e) = sim.next_frame(unix_now(), &mut frame) {
+                // A partial frame would only test the decoder on a fault of our own: skip it,
+                // and keep the source up (the next frame may well be fine).
+                refused(&mut logged, &e);
+                tokio::time::sleep(FRAME_GAP).await;
+                continue;
+            }
             add_noise(&mut frame, spec.noise, &mut rng);
             // Write group by group (LF-delimited pieces), each after the time it takes on
             // the line, so a reader sees bytes arrive as from a real meter.
@@ -74,14 +92,31 @@ fn backfill(sim: &mut Simulator, history: &SharedHistory, now: f64) {
     let mut decoder = crate::tic::Decoder::new();
     let mut frame = Vec::with_capacity(2048);
     let mut t = now - BACKFILL_SECONDS;
+    let mut logged = false;
     while t < now {
         frame.clear();
-        sim.next_frame(t, &mut frame);
+        if let Err(e) = sim.next_frame(t, &mut frame) {
+            refused(&mut logged, &e);
+            t += BACKFILL_STEP_SECONDS;
+            continue;
+        }
         let at = Stamp { host: t, line: 0.0 };
         decoder.feed(&frame, |f| {
             meter.apply(f, at);
             h.record(&meter, at);
         });
         t += BACKFILL_STEP_SECONDS;
+    }
+}
+
+/// Logs a frame the encoder refused. It is a bug in the simulator, not a line condition: the
+/// first one is an error worth reporting, the same fault every frame after it would only
+/// flood the log, so those go to debug.
+fn refused(logged: &mut bool, e: &EncodeError) {
+    if *logged {
+        tracing::debug!(error = %e, "demo meter: frame skipped");
+    } else {
+        tracing::error!(error = %e, "demo meter: the simulator wrote a group the encoder refuses; frame skipped (a bug, please report it)");
+        *logged = true;
     }
 }
