@@ -161,7 +161,7 @@ pub async fn run(
             SourceSpec::Tcp { host, port } => tcp::open(host, *port).await,
             SourceSpec::File(path) => replay::open_file(path, options.replay_speed).await,
             SourceSpec::Stdin => Ok(replay::open_stdin(options.replay_speed)),
-            SourceSpec::Demo(spec) => Ok(demo::open(*spec, &history)),
+            SourceSpec::Demo(spec) => Ok(demo::open(*spec, &history).await),
         };
         let opened = match opened {
             Ok(opened) => opened,

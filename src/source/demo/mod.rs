@@ -30,11 +30,26 @@ const BACKFILL_SECONDS: f64 = 48.0 * 3600.0;
 /// minute has a mean and a peak, in 5760 frames (well under a second, even unoptimised).
 const BACKFILL_STEP_SECONDS: f64 = 30.0;
 
-pub fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
+pub async fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
     let (reader, mut writer) = tokio::io::duplex(16 * 1024);
     let seed = unix_now().to_bits();
-    let mut sim = Simulator::new(spec.kind, seed);
-    backfill(&mut sim, history, unix_now());
+    let sim = Simulator::new(spec.kind, seed);
+    // Thousands of frames of CPU work: on a blocking thread, so that the runtime's workers
+    // keep serving HTTP and the other meters meanwhile. A panic in it is the source task's
+    // (the supervisor restarts it).
+    let history_for_backfill = history.clone();
+    let backfilled = tokio::task::spawn_blocking(move || {
+        let mut sim = sim;
+        backfill(&mut sim, &history_for_backfill, unix_now());
+        sim
+    })
+    .await;
+    let mut sim = match backfilled {
+        Ok(sim) => sim,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Cancelled: the runtime is shutting down, nothing more to read.
+        Err(_) => std::future::pending().await,
+    };
     if let Some(d) = spec.overload {
         // After the backfill, so that the history's past does not eat the window.
         sim.overload_from(unix_now(), d.as_secs_f64());
