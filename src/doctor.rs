@@ -160,6 +160,32 @@ mod tests {
     }
 
     #[test]
+    fn a_port_opened_mid_frame_is_not_a_line_without_frame_marks() {
+        let frame = |groups: &[u8]| [b"\x02".as_slice(), groups, b"\x03"].concat();
+        let papp = group("PAPP", "00750");
+        // The tail of a frame the opening cut, then whole frames: a healthy line.
+        let healthy = [papp.clone(), frame(&papp), frame(&papp)].concat();
+        let d = stats_of(&healthy);
+        assert_eq!((d.groups, d.loose_groups), (3, 0));
+        assert!(top(&d, MeterCounts::default(), 3).is_empty());
+        // Between two frames, a group without its marks counts.
+        let lost = [frame(&papp), papp.clone(), frame(&papp)].concat();
+        assert_eq!(stats_of(&lost).loose_groups, 1);
+        // More groups than any frame holds before a first mark: the marks are lost.
+        let unmarked = papp.repeat(150);
+        let mut d = Decoder::new();
+        d.feed(&unmarked, |_| {});
+        assert_eq!(
+            d.stats().loose_groups,
+            150,
+            "counted before the session ends"
+        );
+        d.feed(&frame(&papp), |_| {});
+        d.finish();
+        assert_eq!(d.stats().loose_groups, 150);
+    }
+
+    #[test]
     fn cause_names_are_unique_label_values() {
         for (i, c) in CAUSES.iter().enumerate() {
             assert!(

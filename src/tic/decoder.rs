@@ -33,6 +33,10 @@ const BUF_LEN: usize = MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW;
 /// Most valid groups kept for one frame (a standard three-phase producer frame has about 70).
 pub const MAX_GROUPS: usize = 512;
 
+/// Groups outside a frame at the start of a session that are taken for the tail of a frame the
+/// opening cut: more than a frame holds (a three-phase producer frame has about 70).
+pub const SESSION_HEAD_GROUPS: u64 = 100;
+
 /// Valid groups in a row that must end with LF instead of CR before the stream is taken for a
 /// cooked tty.
 const COOKED_TTY_STREAK: u32 = 4;
@@ -69,7 +73,10 @@ pub struct DecoderStats {
     /// Of `groups`: valid groups whose label this decoder does not know (`TENSION 230` on
     /// some older meters). They stay in their frame and are never exported.
     pub unknown_groups: u64,
-    /// Of `groups`: valid groups outside any frame (their STX and ETX were lost).
+    /// Of `groups`: valid groups outside any frame, their STX and ETX lost. The groups that
+    /// come before the first frame mark of a session are the tail of a frame the opening
+    /// cut, not lost marks: they count only if the session ends, or more than
+    /// [`SESSION_HEAD_GROUPS`] of them arrive, without any frame mark.
     pub loose_groups: u64,
     /// Of `groups`: valid groups ended by LF instead of CR (a tty in cooked mode).
     pub lf_groups: u64,
@@ -153,6 +160,11 @@ pub struct Decoder {
     /// STX, ETX or EOT (one store less per group on the byte-level path): a stray byte right
     /// after those starts a group that fails, as noise should.
     after_cr: bool,
+    /// An STX or ETX was seen since the session began ([`Decoder::finish`] ends one).
+    mark_seen: bool,
+    /// Valid groups outside a frame before the session's first frame mark (see
+    /// [`DecoderStats::loose_groups`]).
+    unmarked_groups: u64,
     cooked: bool,
     stats: DecoderStats,
 }
@@ -257,6 +269,8 @@ impl Decoder {
             lf_streak: 0,
             suspect_next: false,
             after_cr: false,
+            mark_seen: false,
+            unmarked_groups: 0,
             cooked: false,
             stats: DecoderStats::default(),
         }
@@ -422,6 +436,12 @@ impl Decoder {
         if self.in_frame {
             self.stats.interrupted += 1;
         }
+        // A whole session without a frame mark: its groups were loose after all.
+        if !self.mark_seen && self.unmarked_groups < SESSION_HEAD_GROUPS {
+            self.stats.loose_groups += self.unmarked_groups;
+        }
+        self.mark_seen = false;
+        self.unmarked_groups = 0;
         self.reset_frame();
         self.in_frame = false;
         self.in_group = false;
@@ -479,6 +499,9 @@ impl Decoder {
     /// STX, ETX and EOT: once per frame.
     #[inline(never)]
     fn on_frame_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
+        if byte != EOT {
+            self.mark_seen = true;
+        }
         match byte {
             STX => {
                 if self.in_frame {
@@ -562,7 +585,9 @@ impl Decoder {
             Ok(parsed) => {
                 self.stats.groups += 1;
                 self.stats.unknown_groups += u64::from(parsed.label.is_none());
-                self.stats.loose_groups += u64::from(!self.in_frame);
+                if !self.in_frame {
+                    self.count_loose_group();
+                }
                 if terminator == LF {
                     self.stats.lf_groups += 1;
                     self.lf_streak += 1;
@@ -620,6 +645,21 @@ impl Decoder {
                 self.suspect_next = terminator == LF;
                 self.drop_group();
             }
+        }
+    }
+
+    /// Counts a valid group outside any frame, holding back those before the session's first
+    /// frame mark (see [`DecoderStats::loose_groups`]).
+    fn count_loose_group(&mut self) {
+        if self.mark_seen {
+            self.stats.loose_groups += 1;
+            return;
+        }
+        self.unmarked_groups += 1;
+        match self.unmarked_groups.cmp(&SESSION_HEAD_GROUPS) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => self.stats.loose_groups += SESSION_HEAD_GROUPS,
+            std::cmp::Ordering::Greater => self.stats.loose_groups += 1,
         }
     }
 
