@@ -384,8 +384,9 @@ const GARBAGE_WARNING: Duration = Duration::from_secs(30);
 /// several groups a second, and the log must stay readable.
 const REJECTION_LOG_EVERY: Duration = Duration::from_secs(10);
 
-/// Logs at debug level, at most every [`REJECTION_LOG_EVERY`], how many groups and frames
-/// were rejected since the last line, and why: what a user chasing a wiring problem runs
+/// Logs at debug level, at most every [`REJECTION_LOG_EVERY`], what went wrong on the line
+/// since the last line, by the link doctor's causes (`crate::doctor`, the same words as
+/// `teleinfo_line_errors_total{cause}`): what a user chasing a wiring problem runs
 /// `--log.level debug` for.
 #[derive(Debug, Default)]
 struct RejectionLog {
@@ -401,12 +402,17 @@ impl RejectionLog {
         if self.at.is_some_and(|at| at.elapsed() < REJECTION_LOG_EVERY) {
             return;
         }
-        let d = |now: u64, then: u64| now.saturating_sub(then);
-        let checksum = d(now.checksum_errors, self.logged.checksum_errors);
-        let format = d(now.format_errors, self.logged.format_errors);
-        let size = d(now.size_errors, self.logged.size_errors);
-        let interrupted = d(now.interrupted, self.logged.interrupted);
-        if checksum + format + size + interrupted == 0 {
+        let seen = crate::doctor::MeterCounts::default();
+        let before = crate::doctor::counts(&self.logged, seen);
+        let causes: Vec<String> = crate::doctor::counts(now, seen)
+            .iter()
+            .zip(before)
+            .filter_map(|(&(cause, n), (_, then))| {
+                let new = n.saturating_sub(then);
+                (new > 0).then(|| format!("{new} {}", cause.name))
+            })
+            .collect();
+        if causes.is_empty() {
             return;
         }
         let since = match self.at {
@@ -414,8 +420,7 @@ impl RejectionLog {
             None => "since the start".to_owned(),
         };
         debug!(meter = %config.name, source = %config.spec,
-            "rejected {since}: {checksum} groups with a bad checksum, {format} with a bad \
-             label, width or charset, {size} too long; {interrupted} frames interrupted");
+            "line errors {since}: {} (see teleinfo_line_errors_total)", causes.join(", "));
         self.logged = *now;
         self.at = Some(tokio::time::Instant::now());
     }
