@@ -72,9 +72,9 @@ fn main() {
         .args([
             "--source",
             "soak=-",
-            "--replay-speed",
+            "--source.replay-speed",
             "max",
-            "--stale-after",
+            "--source.stale-after",
             "1h",
         ])
         .args(["--web.listen-address", "127.0.0.1:0", "--log.level", "info"])

@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use teleinfo_exporter::config::{self, Config, ConfigError, ReplaySpeed, SourceConfig};
 
@@ -26,8 +29,9 @@ use teleinfo_exporter::config::{self, Config, ConfigError, ReplaySpeed, SourceCo
         teleinfo-exporter --source /dev/serial/by-id/usb-FTDI_TINFO-1234-if00-port0 --source solar=tcp://192.168.1.20:2000\n  \
         teleinfo-exporter decode /dev/ttyAMA0\n  \
         teleinfo-exporter decode --json capture.bin\n\n\
-        Every option can also be set in the environment (shown as [env: …]); \
-        TELEINFO_SOURCE takes a comma-separated list."
+        Every option can also be set in the environment (shown as [env: …]: TELEINFO_ and the \
+        flag's name in capitals, dots and dashes as _); TELEINFO_SOURCE takes a \
+        comma-separated list."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -97,7 +101,7 @@ fn duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// Shortest `--stale-after`: a historic frame takes up to about 2 s at 1200 Bd, and the meter
+/// Shortest `--source.stale-after`: a historic frame takes up to about 2 s at 1200 Bd, and the meter
 /// must survive one frame lost to noise without `teleinfo_up` flapping to 0.
 pub const SHORTEST_STALE_AFTER: Duration = Duration::from_secs(5);
 
@@ -151,7 +155,7 @@ pub struct ServeArgs {
         long = "web.listen-address",
         id = "web_listen_address",
         value_name = "[HOST]:PORT",
-        env = "TELEINFO_LISTEN_ADDRESS",
+        env = "TELEINFO_WEB_LISTEN_ADDRESS",
         default_value = ":11798",
         value_parser = listen_address
     )]
@@ -159,7 +163,8 @@ pub struct ServeArgs {
 
     /// A meter whose last frame (clean or with errors) is older than this is reported down
     /// (teleinfo_up 0) and its values leave /metrics. At least 5s.
-    #[arg(long = "stale-after", value_name = "DURATION", env = "TELEINFO_STALE_AFTER",
+    #[arg(long = "source.stale-after", id = "source_stale_after", alias = "stale-after",
+          value_name = "DURATION", env = "TELEINFO_SOURCE_STALE_AFTER",
           default_value = "30s", value_parser = stale_after)]
     pub stale_after: Duration,
 
@@ -170,21 +175,23 @@ pub struct ServeArgs {
 
     /// Pace of file: and - sources, as a multiple of the capture's line rate, or max.
     #[arg(
-        long = "replay-speed",
+        long = "source.replay-speed",
+        id = "source_replay_speed",
+        alias = "replay-speed",
         value_name = "FACTOR|max",
-        env = "TELEINFO_REPLAY_SPEED",
+        env = "TELEINFO_SOURCE_REPLAY_SPEED",
         default_value = "1"
     )]
     pub replay_speed: ReplaySpeed,
 
     /// Most HTTP connections served at once; more are closed at once.
     #[arg(long = "web.max-connections", id = "web_max_connections", value_name = "N",
-          env = "TELEINFO_MAX_CONNECTIONS", default_value = "1024", value_parser = connections)]
+          env = "TELEINFO_WEB_MAX_CONNECTIONS", default_value = "1024", value_parser = connections)]
     pub max_connections: usize,
 
     /// Time an HTTP client has to send its request headers.
     #[arg(long = "web.header-timeout", id = "web_header_timeout", value_name = "DURATION",
-          env = "TELEINFO_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
+          env = "TELEINFO_WEB_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub header_timeout: Duration,
 
     /// Log level (logs go to stderr). Without it, RUST_LOG is used if set, else info.
@@ -210,6 +217,97 @@ impl ServeArgs {
             max_connections: self.max_connections,
             header_timeout: self.header_timeout,
         })
+    }
+}
+
+/// Environment variables named before the flags took node_exporter's `area.name` form, as
+/// (argument id, flag, old name). They are still read, with a warning, so that an
+/// `/etc/default/teleinfo-exporter` written for an earlier version keeps its settings; the
+/// flags' old names are hidden aliases for the same reason.
+const RENAMED_ENV: [(&str, &str, &str); 5] = [
+    (
+        "web_listen_address",
+        "web.listen-address",
+        "TELEINFO_LISTEN_ADDRESS",
+    ),
+    (
+        "source_stale_after",
+        "source.stale-after",
+        "TELEINFO_STALE_AFTER",
+    ),
+    (
+        "source_replay_speed",
+        "source.replay-speed",
+        "TELEINFO_REPLAY_SPEED",
+    ),
+    (
+        "web_max_connections",
+        "web.max-connections",
+        "TELEINFO_MAX_CONNECTIONS",
+    ),
+    (
+        "web_header_timeout",
+        "web.header-timeout",
+        "TELEINFO_HEADER_TIMEOUT",
+    ),
+];
+
+/// The environment variable of a flag: `TELEINFO_` and the flag in capitals, `.` and `-` as
+/// `_` (`--source.stale-after` → `TELEINFO_SOURCE_STALE_AFTER`).
+pub fn env_name(flag: &str) -> String {
+    format!("TELEINFO_{}", flag.to_uppercase().replace(['.', '-'], "_"))
+}
+
+/// What parsing the command line gave: the command, and one warning per old environment
+/// variable that was used (to print before anything else).
+#[derive(Debug)]
+pub struct Parsed {
+    pub cli: Result<Cli, clap::Error>,
+    pub warnings: Vec<String>,
+}
+
+/// Parses `args`, reading the old environment variable names through `old_env` where the new
+/// flag was given neither on the command line nor under its new name.
+pub fn parse_from(args: Vec<OsString>, old_env: impl Fn(&str) -> Option<OsString>) -> Parsed {
+    let matches = match Cli::command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => {
+            return Parsed {
+                cli: Err(e),
+                warnings: Vec::new(),
+            };
+        }
+    };
+    let mut args = args;
+    let mut warnings = Vec::new();
+    if let Some(serve) = serve_matches(&matches) {
+        for (id, flag, old) in RENAMED_ENV {
+            let defaulted = serve.value_source(id) == Some(ValueSource::DefaultValue);
+            if let (true, Some(value)) = (defaulted, old_env(old)) {
+                let mut arg = OsString::from(format!("--{flag}="));
+                arg.push(value);
+                args.push(arg);
+                warnings.push(format!(
+                    "warning: {old} is an old name, read as --{flag}; rename it {}",
+                    env_name(flag)
+                ));
+            }
+        }
+    }
+    let cli = if warnings.is_empty() {
+        Cli::from_arg_matches(&matches)
+    } else {
+        Cli::try_parse_from(args)
+    };
+    Parsed { cli, warnings }
+}
+
+/// The matches of the serve options: the top level without a command, or `serve`'s.
+fn serve_matches(matches: &ArgMatches) -> Option<&ArgMatches> {
+    match matches.subcommand() {
+        None => Some(matches),
+        Some(("serve", serve)) => Some(serve),
+        Some(_) => None,
     }
 }
 
@@ -271,16 +369,97 @@ mod tests {
         let parse = |flag: &str, v: &str| {
             Cli::try_parse_from(["t", "--source", "demo", flag, v]).map(|c| c.serve)
         };
-        assert!(parse("--stale-after", "4s").is_err(), "below the floor");
+        assert!(
+            parse("--source.stale-after", "4s").is_err(),
+            "below the floor"
+        );
         assert_eq!(
-            parse("--stale-after", "5s").unwrap().stale_after,
+            parse("--source.stale-after", "5s").unwrap().stale_after,
             SHORTEST_STALE_AFTER
         );
-        for flag in ["--stale-after", "--source.timeout", "--web.header-timeout"] {
+        for flag in [
+            "--source.stale-after",
+            "--source.timeout",
+            "--web.header-timeout",
+        ] {
             assert!(parse(flag, "2days").is_err(), "{flag} over a day");
             assert!(parse(flag, "0s").is_err(), "{flag} zero");
         }
-        assert!(parse("--replay-speed", "1e-300").is_err());
+        assert!(parse("--source.replay-speed", "1e-300").is_err());
+    }
+
+    #[test]
+    fn old_flag_names_still_work() {
+        let cli = Cli::try_parse_from([
+            "t",
+            "--source",
+            "demo",
+            "--stale-after",
+            "1m",
+            "--replay-speed",
+            "max",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.stale_after, Duration::from_secs(60));
+        assert_eq!(cli.serve.replay_speed, ReplaySpeed::Max);
+    }
+
+    /// Every option's environment variable is derived from its flag, so a user who knows one
+    /// knows the other.
+    #[test]
+    fn environment_names_are_derived_from_the_flags() {
+        let command = Cli::command();
+        let serve = command.find_subcommand("serve").unwrap();
+        for arg in command.get_arguments().chain(serve.get_arguments()) {
+            let (Some(flag), Some(env)) = (arg.get_long(), arg.get_env()) else {
+                continue;
+            };
+            assert_eq!(env.to_str(), Some(env_name(flag).as_str()), "--{flag}");
+        }
+        for (id, flag, _) in RENAMED_ENV {
+            let arg = command.get_arguments().find(|a| a.get_id() == id).unwrap();
+            assert_eq!(arg.get_long(), Some(flag), "{id}");
+        }
+    }
+
+    #[test]
+    fn old_environment_names_are_read_with_a_warning() {
+        let old = |name: &str| (name == "TELEINFO_STALE_AFTER").then(|| OsString::from("2m"));
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        let parsed = parse_from(args(&["t", "--source", "demo"]), old);
+        assert_eq!(
+            parsed.cli.unwrap().serve.stale_after,
+            Duration::from_secs(120)
+        );
+        assert_eq!(parsed.warnings.len(), 1);
+        assert!(
+            parsed.warnings[0].contains("TELEINFO_SOURCE_STALE_AFTER"),
+            "{:?}",
+            parsed.warnings
+        );
+        // The command line wins, without a warning.
+        let parsed = parse_from(
+            args(&[
+                "t",
+                "serve",
+                "--source",
+                "demo",
+                "--source.stale-after",
+                "40s",
+            ]),
+            old,
+        );
+        assert_eq!(
+            parsed.cli.unwrap().command.map(|c| match c {
+                Command::Serve(s) => s.stale_after,
+                _ => Duration::ZERO,
+            }),
+            Some(Duration::from_secs(40))
+        );
+        assert!(parsed.warnings.is_empty());
+        // Other commands do not take the serve options.
+        let parsed = parse_from(args(&["t", "decode", "-"]), old);
+        assert!(parsed.cli.is_ok() && parsed.warnings.is_empty());
     }
 
     #[test]

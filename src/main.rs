@@ -9,7 +9,7 @@ use std::time::Duration;
 mod cli;
 
 use anyhow::Context;
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use cli::{Cli, Command, DecodeArgs, ProbeArgs, ServeArgs};
 use teleinfo_exporter::commands::decode::{self, Input, Output, PortEnd};
 use teleinfo_exporter::config::ConfigError;
@@ -31,7 +31,11 @@ impl From<Exit> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let parsed = cli::parse_from(std::env::args_os().collect(), |name| std::env::var_os(name));
+    for warning in &parsed.warnings {
+        eprintln!("{warning}");
+    }
+    let cli = parsed.cli.unwrap_or_else(|e| e.exit());
     match cli.command {
         Some(Command::Decode(args)) => run_decode(args),
         Some(Command::Serve(args)) => run_serve(args),

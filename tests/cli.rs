@@ -43,8 +43,8 @@ fn bad_values_exit_2_and_name_the_option_and_the_value() {
         ),
         (&["--source", "tcp://meter"], "--source", "meter"),
         (
-            &["--source", "demo", "--stale-after", "soon"],
-            "--stale-after",
+            &["--source", "demo", "--source.stale-after", "soon"],
+            "--source.stale-after",
             "soon",
         ),
         (
@@ -53,23 +53,23 @@ fn bad_values_exit_2_and_name_the_option_and_the_value() {
             "11798",
         ),
         (
-            &["--source", "demo", "--replay-speed", "fast"],
-            "--replay-speed",
+            &["--source", "demo", "--source.replay-speed", "fast"],
+            "--source.replay-speed",
             "fast",
         ),
         (
             &["--source", "demo", "--replay-speed", "1e-300"],
-            "--replay-speed",
+            "--source.replay-speed",
             "1e-300",
         ),
         (
             &["--source", "demo", "--replay-speed", "1e300"],
-            "--replay-speed",
+            "--source.replay-speed",
             "1e300",
         ),
         (
             &["--source", "demo", "--stale-after", "1s"],
-            "--stale-after",
+            "--source.stale-after",
             "at least 5s",
         ),
         (
@@ -128,6 +128,32 @@ fn no_source_is_a_usage_error() {
     assert!(stderr(&o).contains("--source"), "{}", stderr(&o));
 }
 
+/// An /etc/default file written for the earlier environment names keeps working, and says
+/// what to rename; a bad value there is still a usage error naming the option.
+#[test]
+fn old_environment_names_are_read_with_a_warning() {
+    let o = Command::new(env!("CARGO_BIN_EXE_teleinfo-exporter"))
+        .args(["--source", "demo"])
+        .env_remove("TELEINFO_SOURCE_STALE_AFTER")
+        .env("TELEINFO_STALE_AFTER", "1s")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let mut lines = err.lines();
+    let warning = lines.next().unwrap_or_default();
+    assert!(
+        warning.contains("TELEINFO_STALE_AFTER") && warning.contains("TELEINFO_SOURCE_STALE_AFTER"),
+        "{err}"
+    );
+    let error = lines.next().unwrap_or_default();
+    assert!(
+        error.starts_with("error: ") && error.contains("--source.stale-after"),
+        "{err}"
+    );
+}
+
 #[test]
 fn version_and_help() {
     let o = run(&["--version"]);
@@ -138,9 +164,10 @@ fn version_and_help() {
     for flag in [
         "--source",
         "--web.listen-address",
-        "--stale-after",
+        "--source.stale-after",
         "--log.level",
         "TELEINFO_SOURCE",
+        "TELEINFO_SOURCE_STALE_AFTER",
         "decode",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
@@ -302,7 +329,7 @@ fn decode_counts_the_frames_that_teleinfo_frames_total_counts() {
 
         let size = std::fs::metadata(&path).unwrap().len() as f64;
         let source = format!("m=file:{}", path.display());
-        let exporter = Exporter::start(&["--source", &source, "--replay-speed", "max"]);
+        let exporter = Exporter::start(&["--source", &source, "--source.replay-speed", "max"]);
         let scrape = exporter.wait_for("the end of the replay", |m| {
             sample(m, "teleinfo_bytes_total{meter=\"m\"}") == Some(size)
         });

@@ -146,7 +146,7 @@ fn wait_for_log(exporter: &Exporter, needle: &str) -> String {
 fn a_silent_meter_behind_a_present_adapter_is_down_at_the_source_timeout() {
     // The meter-side wires are pulled: the adapter (here the pty) stays, so the port
     // re-opens at once. The meter must be down from the loss on, not only after
-    // --stale-after (60 s here), and the log must say when the port is back and at what
+    // --source.stale-after (60 s here), and the log must say when the port is back and at what
     // speed the frames came again.
     let (master, slave) = serialport::TTYPort::pair().expect("pty pair");
     let device = slave.name().expect("slave name");
@@ -159,7 +159,7 @@ fn a_silent_meter_behind_a_present_adapter_is_down_at_the_source_timeout() {
         &format!("tic={device}"),
         "--source.timeout",
         "2s",
-        "--stale-after",
+        "--source.stale-after",
         "60s",
     ]);
     exporter.wait_for("the meter up", |m| {
