@@ -19,7 +19,7 @@ use teleinfo_exporter::meter::plausibility::Stamp;
 use teleinfo_exporter::metrics::Format;
 use teleinfo_exporter::simulator::Simulator;
 use teleinfo_exporter::source::{SharedMeter, lock, unix_now};
-use teleinfo_exporter::http::AppState;
+use teleinfo_exporter::state::AppState;
 use teleinfo_exporter::tic::Decoder;
 
 const T0: f64 = 1_705_338_000.0;
