@@ -8,9 +8,10 @@ use tracing::info;
 
 use crate::config::Config;
 use crate::history::History;
-use crate::http::{self, AppState, HttpOptions};
 use crate::meter::Meter;
+use crate::server::{self, HttpOptions};
 use crate::source::{self, RunOptions};
+use crate::state::AppState;
 
 /// Why the server could not run.
 ///
@@ -23,8 +24,6 @@ pub enum RunError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
-    #[error("HTTP server failed")]
-    Serve(#[from] std::io::Error),
 }
 
 /// Binds the listen addresses (so that a port already in use fails at once), then serves.
@@ -75,12 +74,13 @@ pub async fn run_with(
         config.sources.clone(),
         config.stale_after,
     ));
-    http::raise_open_files_limit(config.max_connections);
+    server::raise_open_files_limit(config.max_connections);
     let http_options = HttpOptions {
         max_connections: config.max_connections,
         header_timeout: config.header_timeout,
     };
-    http::serve(listeners, state, http_options, shutdown).await?;
+    let handler = crate::routes::handler(state);
+    server::serve(listeners, handler, http_options, shutdown).await;
     info!("stopped");
     Ok(())
 }

@@ -3,7 +3,8 @@
 //!
 //! The crate is a library with a thin binary. Data flows one way: a [`source`] reads bytes,
 //! the [`tic`] decoder turns them into frames, [`meter`] keeps each meter's state, and
-//! [`metrics`] renders that state when [`http`] is scraped. [`app`] wires them together.
+//! [`metrics`] renders that state when the [`server`] is scraped (its [`routes`] read the
+//! [`state`]). [`app`] wires them together.
 
 pub mod api;
 pub mod app;
@@ -11,12 +12,15 @@ pub mod commands;
 pub mod config;
 pub mod doctor;
 pub mod history;
-pub mod http;
 pub mod localtime;
 pub mod meter;
 pub mod metrics;
+pub mod negotiate;
 pub mod page;
+pub mod routes;
+pub mod server;
 pub mod source;
+pub mod state;
 pub mod tic;
 
 /// The simulated meter lives with the demo source that drives it; this keeps the path the

@@ -1,19 +1,18 @@
 //! `GET /api/v1/meters`: every meter as JSON, for the live page and for anyone who wants the
 //! current values without Prometheus (home automation, scripts).
 //!
-//! Field names are a public contract (README, "Live page and JSON API"): snake_case, with the
-//! unit in the name, `null` for a value the meter does not send, and fields only ever added.
+//! The field names (`api/types.rs`) are a public contract (README, "Live page and JSON API").
 //! The values come from the same mappings as `/metrics` (the helpers of [`crate::metrics`]),
 //! with one deliberate difference: a meter that is down keeps its last values here, with
 //! `up: false` and their age, because a person looking at a page wants to see what was last
 //! read and how old it is, while Prometheus must not record old readings as new ones.
 
-use std::collections::BTreeMap;
+mod types;
 
-use serde::Serialize;
+pub use types::*;
 
 use crate::config::SourceConfig;
-use crate::history::{self, EnergySeries, PERIOD_LABELS, PowerSeries, SharedHistory};
+use crate::history::{self, PERIOD_LABELS, SharedHistory, TodayEnergy};
 use crate::localtime::local_midnight;
 use crate::meter::Meter;
 use crate::metrics::{
@@ -23,134 +22,6 @@ use crate::metrics::{
 use crate::tic::stge::{CutoffDevice, Stge};
 use crate::tic::value::{PhasePresence, Relays};
 use crate::tic::{Label, Mode};
-
-/// The whole response.
-#[derive(Debug, Serialize)]
-pub struct MetersResponse {
-    /// The exporter's version.
-    pub version: &'static str,
-    /// Host Unix time when the response was made; ages are relative to it.
-    pub now_unix_seconds: f64,
-    /// `--stale-after`: a meter without a frame (clean or with errors) for this long is down.
-    pub stale_after_seconds: f64,
-    /// The French local midnight (Europe/Paris) that started today, Unix seconds: the
-    /// meter's tariff day and `energy_today_wh` follow French time whatever the host's or
-    /// the browser's time zone, so the page highlights "today" from this and not from the
-    /// browser's own midnight.
-    pub today_start_unix_seconds: i64,
-    /// One entry per `--source`, in command-line order.
-    pub meters: Vec<MeterJson>,
-}
-
-/// One meter.
-#[derive(Debug, Serialize)]
-pub struct MeterJson {
-    /// The `meter` label of `/metrics`.
-    pub name: String,
-    /// The source as given on the command line (`/dev/ttyAMA0`, `demo:producer`, …).
-    pub source: String,
-    /// `waiting` (no frame yet), `up`, or `down` (frames came, but not lately or the source
-    /// is lost).
-    pub state: &'static str,
-    /// Same as `teleinfo_up`.
-    pub up: bool,
-    /// The source is open (device present, TCP connected).
-    pub source_open: bool,
-    /// `historic` or `standard`; `null` before the first frame.
-    pub mode: Option<&'static str>,
-    pub three_phase: bool,
-    pub producer: bool,
-    pub serial: Option<String>,
-    pub apparent_power_va: Option<u64>,
-    pub injected_power_va: Option<u64>,
-    /// PREF × 1000 (standard mode).
-    pub reference_power_va: Option<u64>,
-    /// PCOUP × 1000 (standard mode).
-    pub cutoff_power_va: Option<u64>,
-    /// ISOUSC (historic mode), per phase on a three-phase meter.
-    pub subscribed_current_amperes: Option<u64>,
-    /// The subscription in VA whatever the mode ([`Meter::subscribed_power_va`]), so that
-    /// the page shows "% of the subscription" without knowing the meter's rule.
-    pub subscribed_power_va: Option<u64>,
-    pub phases: Vec<PhaseJson>,
-    pub overload: bool,
-    pub overload_events: u64,
-    /// Total energy drawn: EAST, or the sum of the historic indexes.
-    pub energy_drawn_wh: Option<u64>,
-    /// EAIT (producers).
-    pub energy_injected_wh: Option<u64>,
-    /// Energy drawn since `today_since_unix_seconds` (local midnight, or the first reading
-    /// today); `null` when nothing was read today.
-    pub energy_today_wh: Option<u64>,
-    pub energy_injected_today_wh: Option<u64>,
-    pub today_since_unix_seconds: Option<f64>,
-    pub tariff: TariffJson,
-    pub tempo: Option<TempoJson>,
-    pub mobile_peak: Option<MobilePeakJson>,
-    pub relays: Option<Vec<RelayJson>>,
-    /// The STGE flags of `teleinfo_status_flag` (standard mode).
-    pub status_flags: Option<BTreeMap<&'static str, bool>>,
-    /// The raised flags among them that call for attention ([`WARNING_FLAGS`]).
-    pub status_warnings: Option<Vec<&'static str>>,
-    /// The cut-off device, STGE bits 1-3 (standard mode).
-    pub cutoff_device: Option<&'static str>,
-    pub health: HealthJson,
-    /// `null` when asked for with `?history=false`.
-    pub history: Option<HistoryJson>,
-}
-
-/// One phase (a single-phase meter has phase 1 only).
-#[derive(Debug, Serialize)]
-pub struct PhaseJson {
-    pub phase: u8,
-    pub current_amperes: Option<u64>,
-    pub voltage_volts: Option<u64>,
-    /// SINSTSn (three-phase standard mode).
-    pub apparent_power_va: Option<u64>,
-    /// ADPS / ADIRn: the phase current, sent while it is above the subscription; 0 when
-    /// not overloaded (historic mode).
-    pub overload_current_amperes: Option<u64>,
-    /// That current minus the subscribed current ([`Meter::overload_excess_amperes`]);
-    /// `null` when the phase is not overloaded or the subscription is not known. The page
-    /// displays it as it is: ADPS is not the excess, and the page must not guess which.
-    pub overload_excess_amperes: Option<u64>,
-    /// PPOT (three-phase historic mode).
-    pub absent: Option<bool>,
-}
-
-/// The tariff: option, calendar, the period now, and every period's index and energy today.
-#[derive(Debug, Serialize)]
-pub struct TariffJson {
-    /// OPTARIF (historic): `BASE`, `HC..`, `EJP.`, `BBRx`.
-    pub option: Option<String>,
-    /// NGTF (standard), trimmed.
-    pub calendar: Option<String>,
-    /// The index energy is counted on now (`HCHP`, `EASF02` …).
-    pub period: Option<&'static str>,
-    /// PTEC (historic) or LTARF (standard, trimmed).
-    pub period_name: Option<String>,
-    /// What the period now is ([`period_kind`]); `null` when unknown.
-    pub period_kind: Option<&'static str>,
-    /// The Tempo day colour of the period now ([`period_color`]); `null` outside Tempo.
-    pub period_color: Option<&'static str>,
-    pub periods: Vec<PeriodJson>,
-}
-
-/// One tariff period's index.
-#[derive(Debug, Serialize)]
-pub struct PeriodJson {
-    /// The index label (`HCHC`, `EASF01` …).
-    pub period: &'static str,
-    /// PTEC or LTARF last seen while this period was active.
-    pub name: Option<String>,
-    pub index_wh: u64,
-    pub today_wh: Option<u64>,
-    pub active: bool,
-    /// As `tariff.period_kind`, for this period.
-    pub kind: Option<&'static str>,
-    /// As `tariff.period_color`, for this period.
-    pub color: Option<&'static str>,
-}
 
 /// What a tariff period is: `base` (one price), `off_peak`, `peak`, `normal` (EJP normal
 /// hours), `mobile_peak` (EJP mobile peak hours) or `production_only` (the index of a
@@ -209,66 +80,6 @@ pub fn period_color(label: Label, name: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// Tempo colours: `blue`, `white`, `red`, or `unknown` (tomorrow not announced yet).
-#[derive(Debug, Serialize)]
-pub struct TempoJson {
-    pub today: &'static str,
-    pub tomorrow: &'static str,
-}
-
-/// Mobile peak (EJP, PM1-3): stage 0 = none.
-#[derive(Debug, Serialize)]
-pub struct MobilePeakJson {
-    pub notice: u64,
-    pub active: u64,
-}
-
-/// One relay of RELAIS (relay 1 is the dry contact).
-#[derive(Debug, Serialize)]
-pub struct RelayJson {
-    pub relay: u8,
-    pub closed: bool,
-}
-
-/// Reading health: the counters of `/metrics`, and two numbers a person reads directly.
-#[derive(Debug, Serialize)]
-pub struct HealthJson {
-    pub last_frame_unix_seconds: Option<f64>,
-    pub frame_age_seconds: Option<f64>,
-    pub frames_total: u64,
-    /// Valid groups, as `teleinfo_groups_total`.
-    pub groups_total: u64,
-    pub checksum_errors_total: u64,
-    /// Bad-checksum groups / groups received (valid + bad checksum) since the exporter
-    /// started; `null` before any group. The one definition of the ratio: the alert
-    /// `TeleinfoChecksumErrorsHigh` and the dashboard take the same counters over a window.
-    /// Per group and not per frame, because one bad group spoils a whole frame: with noise
-    /// nearly every frame has one, and a per-frame ratio reads 97 % where 0.2 % of the
-    /// groups were lost.
-    pub checksum_error_ratio: Option<f64>,
-    /// Malformed, over-long, interrupted, implausible and out of range: the sum of
-    /// `teleinfo_frame_errors_total` over its kinds.
-    pub frame_errors_total: u64,
-    pub bytes_total: u64,
-    pub reconnects_total: u64,
-    /// The line looks like it went through a tty in cooked mode.
-    pub cooked_tty: bool,
-    /// `teleinfo_line_errors_total` by cause, since the exporter started (every cause of the
-    /// link doctor's table, `src/doctor.rs`, zero or not).
-    pub line_errors: std::collections::BTreeMap<&'static str, u64>,
-    /// What to check, for the most frequent causes seen (at most three, most frequent first);
-    /// empty on a clean line. The page prints these sentences as they are.
-    pub advice: Vec<AdviceJson>,
-}
-
-/// One cause of trouble seen on a meter's line and what to check for it.
-#[derive(Debug, Serialize)]
-pub struct AdviceJson {
-    pub cause: &'static str,
-    pub count: u64,
-    pub advice: &'static str,
-}
-
 /// The STGE flags that say something is wrong when raised: the terminal cover is open, a
 /// phase is over-voltage, the reference power is exceeded, the clock is degraded. The others
 /// (dry contact, producer, injecting) are states, not faults.
@@ -285,13 +96,6 @@ fn status_warnings(s: Stge) -> Vec<&'static str> {
 
 /// Causes of trouble the API advises on, at most.
 const ADVICE_COUNT: usize = 3;
-
-/// The bounded history kept for the page.
-#[derive(Debug, Serialize)]
-pub struct HistoryJson {
-    pub power_24h: PowerSeries,
-    pub energy_per_hour: EnergySeries,
-}
 
 /// The answer to a query string `/api/v1/meters` does not accept.
 pub const BAD_QUERY: &str =
@@ -391,7 +195,6 @@ fn meter_json(
     snapshot: &Snapshot,
     with_history: bool,
 ) -> MeterJson {
-    const PHASE_NAMES: [&str; 3] = ["1", "2", "3"];
     let now = snapshot.now;
     let up = m.is_up(now, snapshot.stale_after);
     let state = match (up, m.health().last_frame) {
@@ -399,6 +202,58 @@ fn meter_json(
         (false, None) => "waiting",
         (false, Some(_)) => "down",
     };
+    let today = h.today(now);
+    let producer = m.producer();
+    MeterJson {
+        name: m.name().to_owned(),
+        source: source.spec.to_string(),
+        state,
+        up,
+        source_open: m.health().open,
+        mode: m.mode().map(Mode::as_str),
+        three_phase: m.three_phase(),
+        producer,
+        serial: m.serial().map(str::to_owned),
+        apparent_power_va: m.apparent_power_va(),
+        injected_power_va: m.number(Label::Sinsti),
+        reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
+        cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
+        subscribed_current_amperes: m.number(Label::Isousc),
+        subscribed_power_va: m.subscribed_power_va(),
+        phases: phases_json(m),
+        overload: m.overload(),
+        overload_events: m.overload_events(),
+        energy_drawn_wh: m.energy_drawn_wh(),
+        energy_injected_wh: m.number(Label::Eait),
+        energy_today_wh: today.map(|t| t.drawn_wh),
+        energy_injected_today_wh: today.filter(|_| producer).map(|t| t.injected_wh),
+        today_since_unix_seconds: today.map(|t| t.since),
+        tariff: tariff_json(m, h, today.as_ref()),
+        tempo: tempo_colors(m).map(|[today, tomorrow]| TempoJson { today, tomorrow }),
+        mobile_peak: mobile_peak(m).map(|[notice, active]| MobilePeakJson { notice, active }),
+        relays: m.number(Label::Relais).map(|r| {
+            let r = Relays(r as u8);
+            (1..=8)
+                .map(|n| RelayJson {
+                    relay: n,
+                    closed: r.closed(n),
+                })
+                .collect()
+        }),
+        status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
+        status_warnings: m.stge().map(status_warnings),
+        cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
+        health: health_json(m, now),
+        history: with_history.then(|| HistoryJson {
+            power_24h: h.power_24h(now),
+            energy_per_hour: h.energy_per_hour(now),
+        }),
+    }
+}
+
+/// The phases of a meter: none before its first frame, then one or three.
+fn phases_json(m: &Meter) -> Vec<PhaseJson> {
+    const PHASE_NAMES: [&str; 3] = ["1", "2", "3"];
     let phases = match (m.mode(), m.three_phase()) {
         (None, _) => 0,
         (Some(_), false) => 1,
@@ -406,7 +261,7 @@ fn meter_json(
     };
     let overload_labels = overload_currents(m);
     let presence = m.number(Label::Ppot).map(|b| PhasePresence(b as u8));
-    let phases = (1..=phases)
+    (1..=phases)
         .map(|n: u8| {
             let name = PHASE_NAMES[usize::from(n - 1)];
             let overload_label = overload_labels
@@ -423,9 +278,11 @@ fn meter_json(
                 absent: presence.map(|p| p.absent(n)),
             }
         })
-        .collect();
+        .collect()
+}
 
-    let today = h.today(now);
+/// The tariff and its periods, with each period's energy today when something was read today.
+fn tariff_json(m: &Meter, h: &history::History, today: Option<&TodayEnergy>) -> TariffJson {
     let active = m.active_period().map(|(label, _)| label);
     let periods = PERIOD_LABELS
         .iter()
@@ -444,7 +301,7 @@ fn meter_json(
             })
         })
         .collect();
-    let tariff = TariffJson {
+    TariffJson {
         option: m.tariff_option().map(str::to_owned),
         calendar: m.tariff_name().map(str::to_owned),
         period: active.map(Label::name),
@@ -456,12 +313,14 @@ fn meter_json(
             .active_period()
             .and_then(|(label, name)| period_color(label, Some(name))),
         periods,
-    };
-    let producer = m.producer();
+    }
+}
 
+/// The reading health of a meter at `now`.
+fn health_json(m: &Meter, now: f64) -> HealthJson {
     let d = &m.health().decoder;
     let received = d.groups + d.checksum_errors;
-    let health = HealthJson {
+    HealthJson {
         last_frame_unix_seconds: m.health().last_frame,
         frame_age_seconds: m.health().last_frame.map(|t| millis((now - t).max(0.0))),
         frames_total: d.clean_frames,
@@ -490,52 +349,6 @@ fn meter_json(
                 advice: cause.advice,
             })
             .collect(),
-    };
-
-    MeterJson {
-        name: m.name().to_owned(),
-        source: source.spec.to_string(),
-        state,
-        up,
-        source_open: m.health().open,
-        mode: m.mode().map(Mode::as_str),
-        three_phase: m.three_phase(),
-        producer,
-        serial: m.serial().map(str::to_owned),
-        apparent_power_va: m.apparent_power_va(),
-        injected_power_va: m.number(Label::Sinsti),
-        reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
-        cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
-        subscribed_current_amperes: m.number(Label::Isousc),
-        subscribed_power_va: m.subscribed_power_va(),
-        phases,
-        overload: m.overload(),
-        overload_events: m.overload_events(),
-        energy_drawn_wh: m.energy_drawn_wh(),
-        energy_injected_wh: m.number(Label::Eait),
-        energy_today_wh: today.map(|t| t.drawn_wh),
-        energy_injected_today_wh: today.filter(|_| producer).map(|t| t.injected_wh),
-        today_since_unix_seconds: today.map(|t| t.since),
-        tariff,
-        tempo: tempo_colors(m).map(|[today, tomorrow]| TempoJson { today, tomorrow }),
-        mobile_peak: mobile_peak(m).map(|[notice, active]| MobilePeakJson { notice, active }),
-        relays: m.number(Label::Relais).map(|r| {
-            let r = Relays(r as u8);
-            (1..=8)
-                .map(|n| RelayJson {
-                    relay: n,
-                    closed: r.closed(n),
-                })
-                .collect()
-        }),
-        status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
-        status_warnings: m.stge().map(status_warnings),
-        cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
-        health,
-        history: with_history.then(|| HistoryJson {
-            power_24h: h.power_24h(now),
-            energy_per_hour: h.energy_per_hour(now),
-        }),
     }
 }
 
