@@ -24,17 +24,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
 use tracing::{debug, warn};
 
-use crate::config::SourceConfig;
-use crate::history::SharedHistory;
+use crate::meter_handle::MeterHandle;
 use crate::metrics::{Format, Snapshot};
-use crate::source::{SharedMeter, lock, unix_now};
+use crate::source::unix_now;
 
 /// What the handlers read.
 pub struct AppState {
-    pub meters: Vec<SharedMeter>,
-    /// The live page's history of each meter, in the order of `meters`.
-    pub histories: Vec<SharedHistory>,
-    pub sources: Vec<SourceConfig>,
+    /// Every meter with its source and history, in the order of the command line.
+    pub meters: Vec<Arc<MeterHandle>>,
     pub stale_after: Duration,
     cache: std::sync::Mutex<[Option<CachedScrape>; 2]>,
 }
@@ -50,16 +47,9 @@ struct CachedScrape {
 }
 
 impl AppState {
-    pub fn new(
-        meters: Vec<SharedMeter>,
-        histories: Vec<SharedHistory>,
-        sources: Vec<SourceConfig>,
-        stale_after: Duration,
-    ) -> Self {
+    pub fn new(meters: Vec<Arc<MeterHandle>>, stale_after: Duration) -> Self {
         AppState {
             meters,
-            histories,
-            sources,
             stale_after,
             cache: std::sync::Mutex::new([None, None]),
         }
@@ -77,7 +67,7 @@ impl AppState {
         let revisions = self
             .meters
             .iter()
-            .fold(0u64, |sum, m| sum.wrapping_add(lock(m).revision()));
+            .fold(0u64, |sum, m| sum.wrapping_add(m.lock().meter.revision()));
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = &cache[slot]
             && c.revisions == revisions
@@ -107,10 +97,15 @@ impl AppState {
         body
     }
 
+    /// Where each meter reads from, in the order of `meters`.
+    pub fn sources(&self) -> Vec<crate::config::SourceConfig> {
+        self.meters.iter().map(|m| m.source.clone()).collect()
+    }
+
     /// Copies every meter, each locked only for the copy.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            meters: self.meters.iter().map(|m| lock(m).clone()).collect(),
+            meters: self.meters.iter().map(|m| m.lock().meter.clone()).collect(),
             now: unix_now(),
             stale_after: self.stale_after.as_secs_f64(),
         }
@@ -227,12 +222,7 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
                     );
                 }
             };
-            let body = crate::api::build(
-                &state.snapshot(),
-                &state.sources,
-                &state.histories,
-                with_history,
-            );
+            let body = crate::api::build(&state.snapshot(), &state.meters, with_history);
             let mut r = response(
                 StatusCode::OK,
                 "application/json",
@@ -247,7 +237,7 @@ pub fn handle(req: &Request<Incoming>, state: &AppState) -> Response<Full<Bytes>
             let mut r = response(
                 StatusCode::OK,
                 "text/html; charset=utf-8",
-                crate::page::index(&state.snapshot(), &state.sources),
+                crate::page::index(&state.snapshot(), &state.sources()),
             );
             let h = r.headers_mut();
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -402,20 +392,19 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::meter::Meter;
-    use std::sync::{Arc, Mutex};
+    use crate::config::{SourceConfig, SourceSpec};
 
     fn state_with_one_meter(stale_after: Duration) -> AppState {
-        let mut meter = Meter::new("m");
-        meter.health_mut().open = true;
-        meter.health_mut().last_frame = Some(unix_now());
-        let history = crate::history::History::shared();
-        AppState::new(
-            vec![Arc::new(Mutex::new(meter))],
-            vec![history],
-            Vec::new(),
-            stale_after,
-        )
+        let meter = MeterHandle::new(SourceConfig {
+            name: "m".into(),
+            spec: SourceSpec::Stdin,
+        });
+        {
+            let health = &mut meter.lock().meter;
+            health.health_mut().open = true;
+            health.health_mut().last_frame = Some(unix_now());
+        }
+        AppState::new(vec![Arc::new(meter)], stale_after)
     }
 
     #[test]
@@ -435,7 +424,7 @@ mod tests {
         );
         let om = state.scrape(Format::OpenMetrics);
         assert_ne!(om, a, "each format has its own entry");
-        lock(&state.meters[0]).health_mut().reconnects += 1;
+        state.meters[0].lock().meter.health_mut().reconnects += 1;
         let c = state.scrape(Format::Text);
         assert_ne!(a.as_ptr(), c.as_ptr());
         assert!(

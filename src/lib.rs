@@ -14,6 +14,7 @@ pub mod history;
 pub mod http;
 pub mod localtime;
 pub mod meter;
+pub mod meter_handle;
 pub mod metrics;
 pub mod page;
 pub mod source;
