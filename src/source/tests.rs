@@ -219,3 +219,55 @@ async fn a_paced_replay_reaches_the_meter_at_line_rate() {
     assert_eq!(meter.lock().meter.health().decoder.frames, 1);
     assert!(t0.elapsed().abs_diff(line_time) < Duration::from_millis(5));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_guessed_speed_that_stays_silent_tries_the_other_at_once_then_backs_off() {
+    /// Silent pipes at a guessed speed; every second wrong speed is a diagnosis.
+    struct Guessing {
+        writers: Vec<DuplexStream>,
+        opens: Arc<Mutex<Vec<Instant>>>,
+        wrong: u32,
+    }
+    impl Opener for Guessing {
+        async fn open(&mut self, _meter: &MeterHandle) -> Result<Opened, OpenError> {
+            self.opens.lock().unwrap().push(Instant::now());
+            let (reader, writer) = tokio::io::duplex(1024);
+            self.writers.push(writer); // kept: silence, not an end of stream
+            Ok(Opened {
+                reader: Box::pin(reader),
+                baud: Some(1200),
+                ends: false,
+                probation: Some(Duration::from_secs(3)),
+            })
+        }
+        fn wrong_speed(&mut self, bytes: bool) -> Option<serial::SpeedDiagnosis> {
+            assert!(!bytes);
+            self.wrong += 1;
+            self.wrong
+                .is_multiple_of(2)
+                .then_some(serial::SpeedDiagnosis::NoByte)
+        }
+    }
+    let meter = Arc::new(MeterHandle::new(SourceConfig {
+        name: "m".into(),
+        spec: SourceSpec::Stdin,
+    }));
+    let opens = Arc::new(Mutex::new(Vec::new()));
+    let opener = Guessing {
+        writers: Vec::new(),
+        opens: opens.clone(),
+        wrong: 0,
+    };
+    let options = RunOptions {
+        read_timeout: TIMEOUT,
+    };
+    let task = tokio::spawn(run(meter.clone(), options, opener));
+    tokio::time::sleep(2 * TIMEOUT + Duration::from_millis(1500)).await;
+    let opens = opens.lock().unwrap().clone();
+    let gaps: Vec<Duration> = opens.windows(2).map(|w| w[1] - w[0]).collect();
+    // The other speed at once after the first silence; after both, the backoff's first step.
+    assert_eq!(gaps, [TIMEOUT, TIMEOUT + Backoff::FIRST]);
+    let health = *meter.lock().meter.health();
+    assert_eq!((health.wrong_speeds, health.reconnects), (2, 0));
+    task.abort();
+}
