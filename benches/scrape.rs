@@ -1,24 +1,24 @@
 //! Cost of one full `/metrics` scrape as the server makes it (`AppState::scrape`: lock and
 //! copy every meter, render), at 1, 100 and 1 000 meters, in both exposition formats.
 //!
-//! Two cases: `unchanged` scrapes meters that did not change since the last scrape (what a
-//! cache of the rendering would serve), `changed` scrapes after one meter changed (what a
-//! Prometheus scraping every 15 s sees: at one frame per 1-2 s per meter, every scrape).
+//! Nothing is cached: each scrape renders every meter, as a Prometheus scraping every 15 s
+//! meters that send a frame every 1-2 s would make a cache miss anyway.
 //!
 //! `cargo bench --bench scrape`
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use teleinfo_exporter::config::DemoKind;
-use teleinfo_exporter::history::History;
+use teleinfo_exporter::config::SourceConfig;
 use teleinfo_exporter::meter::Meter;
 use teleinfo_exporter::meter::plausibility::Stamp;
+use teleinfo_exporter::meter_handle::MeterHandle;
 use teleinfo_exporter::metrics::Format;
 use teleinfo_exporter::simulator::Simulator;
-use teleinfo_exporter::source::{SharedMeter, lock, unix_now};
+use teleinfo_exporter::source::unix_now;
 use teleinfo_exporter::state::AppState;
 use teleinfo_exporter::tic::Decoder;
 
@@ -60,41 +60,30 @@ fn fed_meter(kind: DemoKind, name: &str, seed: u64) -> Meter {
     meter
 }
 
-fn state(n: usize) -> (AppState, Vec<SharedMeter>) {
-    let meters: Vec<SharedMeter> = (0..n)
+fn state(n: usize) -> AppState {
+    let meters = (0..n)
         .map(|i| {
-            let m = fed_meter(KINDS[i % KINDS.len()], &format!("meter{i:04}"), i as u64);
-            Arc::new(Mutex::new(m))
+            let name = format!("meter{i:04}");
+            let source: SourceConfig = format!("{name}=demo").parse().expect("a demo source");
+            let handle = MeterHandle::new(source);
+            handle.lock().meter = fed_meter(KINDS[i % KINDS.len()], &name, i as u64);
+            Arc::new(handle)
         })
         .collect();
-    let histories = meters.iter().map(|_| History::shared()).collect();
     // Up for the whole run: a stale meter exports almost nothing.
-    let state = AppState::new(
-        meters.clone(),
-        histories,
-        Vec::new(),
-        Duration::from_secs(86_400),
-    );
-    (state, meters)
+    AppState::new(meters, Duration::from_secs(86_400))
 }
 
 fn scrape(c: &mut Criterion) {
     let mut group = c.benchmark_group("app_scrape");
     for n in [1usize, 100, 1000] {
-        let (state, meters) = state(n);
+        let state = state(n);
         if n >= 1000 {
             group.sample_size(20);
         }
         for format in [Format::Text, Format::OpenMetrics] {
-            group.bench_function(format!("{n}_meters_{format:?}_unchanged"), |b| {
+            group.bench_function(format!("{n}_meters_{format:?}"), |b| {
                 b.iter(|| black_box(state.scrape(format)))
-            });
-            group.bench_function(format!("{n}_meters_{format:?}_changed"), |b| {
-                b.iter(|| {
-                    // A new frame on one meter: `health_mut` counts as a change.
-                    lock(&meters[0]).health_mut().reconnects += 0;
-                    black_box(state.scrape(format))
-                })
             });
         }
         // The fastest of a few scrapes: on a shared machine the mean above moves with the
@@ -102,7 +91,6 @@ fn scrape(c: &mut Criterion) {
         let fastest = |format| {
             (0..30)
                 .map(|_| {
-                    lock(&meters[0]).health_mut().reconnects += 0;
                     let start = Instant::now();
                     black_box(state.scrape(format));
                     start.elapsed()
@@ -111,7 +99,7 @@ fn scrape(c: &mut Criterion) {
                 .unwrap_or_default()
         };
         eprintln!(
-            "{n} meters: {} bytes of text, {} bytes of OpenMetrics; fastest changed scrape \
+            "{n} meters: {} bytes of text, {} bytes of OpenMetrics; fastest scrape \
              {:?} (text), {:?} (OpenMetrics)",
             state.scrape(Format::Text).len(),
             state.scrape(Format::OpenMetrics).len(),

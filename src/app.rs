@@ -1,16 +1,15 @@
 //! The `serve` command: start one task per source and the HTTP server; stop on SIGTERM or
 //! SIGINT.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::config::Config;
-use crate::history::History;
-use crate::meter::Meter;
+use crate::meter_handle::MeterHandle;
 use crate::server::{self, HttpOptions};
-use crate::source::{self, RunOptions};
+use crate::source::{self, RunOptions, SpecOpener};
 use crate::state::AppState;
 
 /// Why the server could not run.
@@ -50,30 +49,21 @@ pub async fn run_with(
 ) -> Result<(), RunError> {
     let options = RunOptions {
         read_timeout: config.read_timeout,
-        replay_speed: config.replay_speed,
     };
+    // One handle per meter, its history allocated now at its full size.
     let meters: Vec<_> = config
         .sources
         .iter()
-        .map(|s| Arc::new(Mutex::new(Meter::new(s.name.clone()))))
+        .map(|s| Arc::new(MeterHandle::new(s.clone())))
         .collect();
-    // One bounded history per meter, allocated now at its full size.
-    let histories: Vec<_> = config.sources.iter().map(|_| History::shared()).collect();
-    for ((source, meter), history) in config.sources.iter().zip(&meters).zip(&histories) {
-        let (source, meter, history) = (source.clone(), meter.clone(), history.clone());
+    for meter in &meters {
+        let (meter, replay_speed) = (meter.clone(), config.replay_speed);
         let task_meter = meter.clone();
-        tokio::spawn(source::supervisor::supervise(
-            source.name.clone(),
-            meter,
-            move || source::run(source.clone(), task_meter.clone(), history.clone(), options),
-        ));
+        tokio::spawn(source::supervisor::supervise(meter, move || {
+            source::run(task_meter.clone(), options, SpecOpener::new(replay_speed))
+        }));
     }
-    let state = Arc::new(AppState::new(
-        meters,
-        histories,
-        config.sources.clone(),
-        config.stale_after,
-    ));
+    let state = Arc::new(AppState::new(meters, config.stale_after));
     server::raise_open_files_limit(config.max_connections);
     let http_options = HttpOptions {
         max_connections: config.max_connections,

@@ -21,8 +21,6 @@
 //! midnight. Before the exporter has been reading since midnight, today counts from the first
 //! reading, and says so (`since`).
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use serde::Serialize;
 
 use crate::localtime::{local_day, local_midnight};
@@ -47,16 +45,6 @@ pub const HOUR_SECONDS: i64 = 3600;
 pub use crate::meter::PERIOD_INDEXES as PERIOD_LABELS;
 
 const PERIODS: usize = PERIOD_LABELS.len();
-
-/// A history shared between its source task (which records) and the HTTP server (which reads).
-pub type SharedHistory = Arc<Mutex<History>>;
-
-/// Locks a history; a poisoned lock is used as is (see [`crate::source::lock`]).
-pub fn lock(history: &SharedHistory) -> MutexGuard<'_, History> {
-    history
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// One point (two minutes) of apparent power. Empty while `count` and `injected_count` are 0.
 #[derive(Clone, Copy, Debug, Default)]
@@ -197,11 +185,6 @@ impl History {
             last_record: None,
             ever_injected: false,
         }
-    }
-
-    /// A new shared history.
-    pub fn shared() -> SharedHistory {
-        Arc::new(Mutex::new(History::new()))
     }
 
     /// Records the meter's state right after a frame was applied to it at `at`.

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod history;
 pub mod localtime;
 pub mod meter;
+pub mod meter_handle;
 pub mod metrics;
 pub mod negotiate;
 pub mod page;

@@ -153,20 +153,14 @@ fn asset_response<B>(req: &Request<B>, asset: &Asset) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
     use std::time::Duration;
 
     use super::*;
-    use crate::history::History;
-    use crate::meter::Meter;
+    use crate::meter_handle::MeterHandle;
 
     fn state() -> AppState {
-        AppState::new(
-            vec![Arc::new(Mutex::new(Meter::new("m")))],
-            vec![History::shared()],
-            vec!["m=demo".parse().unwrap()],
-            Duration::from_secs(60),
-        )
+        let meter = MeterHandle::new("m=demo".parse().unwrap());
+        AppState::new(vec![Arc::new(meter)], Duration::from_secs(60))
     }
 
     fn call(method: Method, uri: &str, headers: &[(&str, &str)]) -> Response<Full<Bytes>> {

@@ -1,40 +1,30 @@
-//! What the routes read: each meter's shared state and history, and the sources as
-//! configured.
+//! What the routes read: each meter's handle (its source as configured, and one lock over its
+//! state and history).
 //!
 //! The fields are private and read only by the methods below, so that the routes never
-//! depend on how the meters are held (three vectors in the same order today).
+//! depend on how the meters are held.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::api::{self, MetersResponse};
-use crate::config::SourceConfig;
-use crate::history::SharedHistory;
+use crate::meter_handle::MeterHandle;
 use crate::metrics::{Format, Snapshot};
-use crate::source::{SharedMeter, lock, unix_now};
+use crate::source::unix_now;
 
 /// The meters as the HTTP routes see them.
 pub struct AppState {
-    meters: Vec<SharedMeter>,
-    /// The live page's history of each meter, in the order of `meters`.
-    histories: Vec<SharedHistory>,
-    /// Each meter's source as configured, in the order of `meters`.
-    sources: Vec<SourceConfig>,
+    /// Every meter, in the order of the command line.
+    meters: Vec<Arc<MeterHandle>>,
     stale_after: Duration,
 }
 
 impl AppState {
-    pub fn new(
-        meters: Vec<SharedMeter>,
-        histories: Vec<SharedHistory>,
-        sources: Vec<SourceConfig>,
-        stale_after: Duration,
-    ) -> Self {
+    pub fn new(meters: Vec<Arc<MeterHandle>>, stale_after: Duration) -> Self {
         AppState {
             meters,
-            histories,
-            sources,
             stale_after,
         }
     }
@@ -51,7 +41,7 @@ impl AppState {
     /// Copies every meter, each locked only for the copy.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            meters: self.meters.iter().map(|m| lock(m).clone()).collect(),
+            meters: self.meters.iter().map(|m| m.lock().meter.clone()).collect(),
             now: unix_now(),
             stale_after: self.stale_after.as_secs_f64(),
         }
@@ -59,39 +49,35 @@ impl AppState {
 
     /// The body of `/api/v1/meters`.
     pub fn meters_json(&self, with_history: bool) -> MetersResponse {
-        api::build(
-            &self.snapshot(),
-            &self.sources,
-            &self.histories,
-            with_history,
-        )
+        api::build(&self.snapshot(), &self.meters, with_history)
     }
 
     /// The live page, with its table of the meters for browsers without JavaScript.
     pub fn page(&self) -> String {
-        crate::page::index(&self.snapshot(), &self.sources)
+        let sources: Vec<_> = self.meters.iter().map(|m| m.source.clone()).collect();
+        crate::page::index(&self.snapshot(), &sources)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-    use crate::history::History;
-    use crate::meter::Meter;
+    use crate::config::{SourceConfig, SourceSpec};
 
-    fn state_with_one_meter(last_frame: f64, stale_after: Duration) -> (AppState, SharedMeter) {
-        let mut meter = Meter::new("m");
-        meter.health_mut().open = true;
-        meter.health_mut().last_frame = Some(last_frame);
-        let meter = Arc::new(Mutex::new(meter));
-        let state = AppState::new(
-            vec![meter.clone()],
-            vec![History::shared()],
-            Vec::new(),
-            stale_after,
-        );
+    fn state_with_one_meter(
+        last_frame: f64,
+        stale_after: Duration,
+    ) -> (AppState, Arc<MeterHandle>) {
+        let meter = Arc::new(MeterHandle::new(SourceConfig {
+            name: "m".into(),
+            spec: SourceSpec::Stdin,
+        }));
+        {
+            let health = &mut meter.lock().meter;
+            health.health_mut().open = true;
+            health.health_mut().last_frame = Some(last_frame);
+        }
+        let state = AppState::new(vec![meter.clone()], stale_after);
         (state, meter)
     }
 
@@ -105,7 +91,7 @@ mod tests {
         let a = state.scrape(Format::Text);
         assert!(text(&a).contains("teleinfo_up{meter=\"m\"} 1"));
         assert_ne!(state.scrape(Format::OpenMetrics), a, "each format its own");
-        lock(&meter).health_mut().reconnects += 1;
+        meter.lock().meter.health_mut().reconnects += 1;
         let b = state.scrape(Format::Text);
         assert!(text(&b).contains("teleinfo_source_reconnects_total{meter=\"m\"} 1"));
     }
@@ -116,7 +102,7 @@ mod tests {
         let (state, meter) = state_with_one_meter(unix_now(), stale_after);
         assert!(text(&state.scrape(Format::Text)).contains("teleinfo_up{meter=\"m\"} 1"));
         // The last frame is now older than `stale_after`: no clock to wait on.
-        lock(&meter).health_mut().last_frame = Some(unix_now() - 0.3);
+        meter.lock().meter.health_mut().last_frame = Some(unix_now() - 0.3);
         assert!(text(&state.scrape(Format::Text)).contains("teleinfo_up{meter=\"m\"} 0"));
     }
 }

@@ -9,12 +9,15 @@
 
 mod types;
 
+use std::sync::Arc;
+
 pub use types::*;
 
 use crate::config::SourceConfig;
-use crate::history::{self, PERIOD_LABELS, SharedHistory, TodayEnergy};
+use crate::history::{self, PERIOD_LABELS, TodayEnergy};
 use crate::localtime::local_midnight;
 use crate::meter::Meter;
+use crate::meter_handle::MeterHandle;
 use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
     tempo_colors,
@@ -130,22 +133,21 @@ pub fn wants_history(query: Option<&str>) -> Result<bool, &'static str> {
     Ok(wanted.unwrap_or(true))
 }
 
-/// Builds the response from a scrape snapshot and each meter's history.
+/// Builds the response from a scrape snapshot and each meter's source and history (`handles`
+/// in the order of the snapshot's meters).
 pub fn build(
     snapshot: &Snapshot,
-    sources: &[SourceConfig],
-    histories: &[SharedHistory],
+    handles: &[Arc<MeterHandle>],
     with_history: bool,
 ) -> MetersResponse {
     let now = snapshot.now;
     let meters = snapshot
         .meters
         .iter()
-        .zip(sources)
-        .zip(histories)
-        .map(|((m, source), h)| {
-            let h = history::lock(h);
-            meter_json(m, source, &h, snapshot, with_history)
+        .zip(handles)
+        .map(|(m, handle)| {
+            let state = handle.lock();
+            meter_json(m, &handle.source, &state.history, snapshot, with_history)
         })
         .collect();
     MetersResponse {
@@ -191,7 +193,7 @@ fn cutoff_name(d: CutoffDevice) -> &'static str {
 fn meter_json(
     m: &Meter,
     source: &SourceConfig,
-    h: &history::History,
+    h: &crate::history::History,
     snapshot: &Snapshot,
     with_history: bool,
 ) -> MeterJson {
@@ -364,7 +366,7 @@ mod tests {
                 now,
                 stale_after: 30.0,
             };
-            build(&snapshot, &[], &[], false).today_start_unix_seconds
+            build(&snapshot, &[], false).today_start_unix_seconds
         };
         // 2024-07-15 12:00 UTC is 14:00 in Paris (summer time): midnight was 22:00 UTC.
         assert_eq!(at(1_721_044_800.0), 1_721_044_800 - 14 * 3600);
@@ -388,7 +390,7 @@ mod tests {
             stale_after: 30.0,
         };
         let source: SourceConfig = "home=demo".parse().unwrap();
-        let response = build(&snapshot, &[source], &[history::History::shared()], false);
+        let response = build(&snapshot, &[Arc::new(MeterHandle::new(source))], false);
         assert_eq!(response.meters[0].health.frame_errors_total, 63);
     }
 

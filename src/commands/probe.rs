@@ -14,7 +14,6 @@ use tokio::io::AsyncReadExt;
 
 use super::counted;
 use crate::doctor;
-use crate::source::OpenError;
 use crate::source::serial::{self, Detection};
 use crate::tic::{Decoder, DecoderStats, Label, Mode};
 
@@ -65,11 +64,7 @@ async fn probe_speed(device: &Path, baud: u32, duration: Duration) -> SpeedResul
     };
     let mut opened = match serial::open(device, Some(baud), &mut Detection::default()) {
         Ok(o) => o,
-        Err(OpenError::Hint { message }) => {
-            result.open_error = Some(message);
-            return result;
-        }
-        Err(OpenError::Io(e)) => {
+        Err(e) => {
             result.open_error = Some(e.to_string());
             return result;
         }

@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -15,8 +15,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::*;
-use crate::history::History;
-use crate::meter::Meter;
+use crate::meter_handle::MeterHandle;
 use crate::source::unix_now;
 use crate::state::AppState;
 
@@ -293,15 +292,13 @@ async fn shutdown_closes_idle_connections_at_once_and_stops_listening() {
 
 /// The exporter's own routes behind the server, on one meter that is up.
 async fn exporter() -> Server {
-    let mut meter = Meter::new("m");
-    meter.health_mut().open = true;
-    meter.health_mut().last_frame = Some(unix_now());
-    let state = AppState::new(
-        vec![Arc::new(Mutex::new(meter))],
-        vec![History::shared()],
-        vec!["m=demo".parse().unwrap()],
-        Duration::from_secs(60),
-    );
+    let meter = MeterHandle::new("m=demo".parse().unwrap());
+    {
+        let health = &mut meter.lock().meter;
+        health.health_mut().open = true;
+        health.health_mut().last_frame = Some(unix_now());
+    }
+    let state = AppState::new(vec![Arc::new(meter)], Duration::from_secs(60));
     let handler = crate::routes::handler(Arc::new(state));
     Server::start(options(10, Duration::from_secs(5)), handler).await
 }

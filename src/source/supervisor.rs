@@ -5,12 +5,15 @@ use std::future::Future;
 
 use tracing::error;
 
-use super::{Backoff, SharedMeter, lock};
+use std::sync::Arc;
+
+use super::Backoff;
+use crate::meter_handle::MeterHandle;
 
 /// Runs the task that `start` makes until it returns (a replay that ended), restarting it
 /// with capped backoff each time it panics. The meter is marked closed at once, so
 /// `teleinfo_up` is 0 while the task is down, and the panic is logged at error level.
-pub async fn supervise<F, Fut>(name: String, meter: SharedMeter, mut start: F)
+pub async fn supervise<F, Fut>(meter: Arc<MeterHandle>, mut start: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -28,9 +31,9 @@ where
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "no message".to_owned());
-        lock(&meter).source_closed();
+        meter.lock().meter.source_closed();
         let delay = backoff.next_delay();
-        error!(meter = %name,
+        error!(meter = %meter.name(),
             "the source task failed ({message}); restarting it in {}s. This is a bug: please \
              report it with the log above", delay.as_secs());
         tokio::time::sleep(delay).await;
@@ -39,25 +42,28 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicU32, Ordering};
-    use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::meter::Meter;
+    use crate::config::{SourceConfig, SourceSpec};
 
     #[tokio::test(start_paused = true)]
     async fn a_panicking_task_is_restarted_and_its_meter_is_down_meanwhile() {
-        let meter: SharedMeter = Arc::new(Mutex::new(Meter::new("m")));
-        lock(&meter).source_opened(0.0);
+        let meter = Arc::new(MeterHandle::new(SourceConfig {
+            name: "m".into(),
+            spec: SourceSpec::Stdin,
+        }));
+        meter.lock().meter.source_opened(0.0);
         let starts = Arc::new(AtomicU32::new(0));
         // Whether the meter was open when each run started.
         let open_at_start = Arc::new(Mutex::new(Vec::new()));
         let (m, s, o) = (meter.clone(), starts.clone(), open_at_start.clone());
         let start_instant = tokio::time::Instant::now();
-        supervise("m".into(), meter.clone(), move || {
+        supervise(meter.clone(), move || {
             let (m, s, o) = (m.clone(), s.clone(), o.clone());
             async move {
-                o.lock().unwrap().push(lock(&m).health().open);
+                o.lock().unwrap().push(m.lock().meter.health().open);
                 let n = s.fetch_add(1, Ordering::SeqCst);
                 if n < 2 {
                     panic!("boom {n}");
@@ -71,7 +77,7 @@ mod tests {
             "restarted after each panic"
         );
         assert_eq!(*open_at_start.lock().unwrap(), [true, false, false]);
-        assert!(!lock(&meter).health().open);
+        assert!(!meter.lock().meter.health().open);
         // Backoff: 1 s after the first panic, 2 s after the second.
         assert_eq!(start_instant.elapsed(), std::time::Duration::from_secs(3));
     }

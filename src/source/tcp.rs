@@ -13,8 +13,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn open(host: &str, port: u16) -> Result<Opened, OpenError> {
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port)))
         .await
-        .map_err(|_| OpenError::Hint {
-            message: format!("no answer from {host}:{port} within {CONNECT_TIMEOUT:?}"),
+        .map_err(|_| OpenError::NoAnswer {
+            host: host.to_owned(),
+            port,
+            within: CONNECT_TIMEOUT,
         })??;
     stream.set_nodelay(true)?;
     Ok(Opened {
@@ -22,6 +24,5 @@ pub async fn open(host: &str, port: u16) -> Result<Opened, OpenError> {
         baud: None,
         ends: false,
         probation: None,
-        pace: None,
     })
 }

@@ -12,9 +12,10 @@ use tokio::io::AsyncWriteExt;
 
 use super::{Opened, unix_now};
 use crate::config::DemoSpec;
-use crate::history::{self, SharedHistory};
+use crate::history::History;
 use crate::meter::Meter;
 use crate::meter::plausibility::Stamp;
+use crate::meter_handle::MeterHandle;
 use crate::tic::EncodeError;
 pub mod simulator;
 
@@ -30,22 +31,29 @@ const BACKFILL_SECONDS: f64 = 48.0 * 3600.0;
 /// minute has a mean and a peak, in 5760 frames (well under a second, even unoptimised).
 const BACKFILL_STEP_SECONDS: f64 = 30.0;
 
-pub async fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
+pub async fn open(spec: DemoSpec, meter: &MeterHandle) -> Opened {
     let (reader, mut writer) = tokio::io::duplex(16 * 1024);
     let seed = unix_now().to_bits();
     let sim = Simulator::new(spec.kind, seed);
     // Thousands of frames of CPU work: on a blocking thread, so that the runtime's workers
     // keep serving HTTP and the other meters meanwhile. A panic in it is the source task's
     // (the supervisor restarts it).
-    let history_for_backfill = history.clone();
+    // The history is played into a history of its own, outside the meter's lock: scrapes
+    // go on meanwhile. Re-opened, the meter's history is real by now and is kept.
+    let fresh = meter.lock().history.is_empty();
     let backfilled = tokio::task::spawn_blocking(move || {
         let mut sim = sim;
-        backfill(&mut sim, &history_for_backfill, unix_now());
-        sim
+        let history = fresh.then(|| backfill(&mut sim, unix_now()));
+        (sim, history)
     })
     .await;
     let mut sim = match backfilled {
-        Ok(sim) => sim,
+        Ok((sim, history)) => {
+            if let Some(history) = history {
+                meter.lock().history = history;
+            }
+            sim
+        }
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         // Cancelled: the runtime is shutting down, nothing more to read.
         Err(_) => std::future::pending().await,
@@ -91,18 +99,14 @@ pub async fn open(spec: DemoSpec, history: &SharedHistory) -> Opened {
         baud: Some(baud),
         ends: false,
         probation: None,
-        pace: None,
     }
 }
 
-/// Plays the 48 hours before `now` into an empty history, through a scratch meter so that
-/// the history records exactly what it would have recorded live. The simulator then goes on
+/// Plays the 48 hours before `now` into a new history, through a scratch meter so that the
+/// history records exactly what it would have recorded live. The simulator then goes on
 /// from `now` with its indexes where the day left them.
-fn backfill(sim: &mut Simulator, history: &SharedHistory, now: f64) {
-    let mut h = history::lock(history);
-    if !h.is_empty() {
-        return; // re-opened: the history is real by now
-    }
+fn backfill(sim: &mut Simulator, now: f64) -> History {
+    let mut h = History::new();
     let mut meter = Meter::new("backfill");
     let mut decoder = crate::tic::Decoder::new();
     let mut frame = Vec::with_capacity(2048);
@@ -122,6 +126,7 @@ fn backfill(sim: &mut Simulator, history: &SharedHistory, now: f64) {
         });
         t += BACKFILL_STEP_SECONDS;
     }
+    h
 }
 
 /// Logs a frame the encoder refused. It is a bug in the simulator, not a line condition: the
