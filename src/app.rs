@@ -9,6 +9,7 @@ use tracing::info;
 use crate::config::Config;
 use crate::meter_handle::MeterHandle;
 use crate::server::{self, HttpOptions};
+use crate::source::thread::SourceThread;
 use crate::source::{self, RunOptions, SpecOpener};
 use crate::state::AppState;
 
@@ -23,6 +24,8 @@ pub enum RunError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot start the sources' thread")]
+    SourceThread(#[source] std::io::Error),
 }
 
 /// Binds the listen addresses (so that a port already in use fails at once), then serves.
@@ -56,10 +59,11 @@ pub async fn run_with(
         .iter()
         .map(|s| Arc::new(MeterHandle::new(s.clone())))
         .collect();
+    let sources = SourceThread::start().map_err(RunError::SourceThread)?;
     for meter in &meters {
         let (meter, replay_speed) = (meter.clone(), config.replay_speed);
         let task_meter = meter.clone();
-        tokio::spawn(source::supervisor::supervise(meter, move || {
+        sources.spawn(source::supervisor::supervise(meter, move || {
             source::run(task_meter.clone(), options, SpecOpener::new(replay_speed))
         }));
     }
@@ -71,6 +75,7 @@ pub async fn run_with(
     };
     let handler = crate::routes::handler(state);
     server::serve(listeners, handler, http_options, shutdown).await;
+    drop(sources);
     info!("stopped");
     Ok(())
 }

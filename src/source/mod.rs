@@ -14,6 +14,7 @@ pub mod replay;
 pub mod serial;
 pub mod supervisor;
 pub mod tcp;
+pub mod thread;
 mod watch;
 
 use std::io;
