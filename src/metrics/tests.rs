@@ -1,5 +1,6 @@
-//! The metric mapping on the synthetic fixtures: exact expected exposition for each, in
-//! `tests/data/expected/` (reviewed line by line against the frames of the protocol digest).
+//! The metric mapping on the synthetic fixtures: exact expected exposition for each, as insta
+//! snapshots in `tests/data/expected/` (reviewed line by line against the frames of the
+//! protocol digest).
 
 use super::*;
 use crate::meter::plausibility::Stamp;
@@ -37,31 +38,24 @@ fn render(meters: Vec<Meter>, now: f64, format: Format) -> String {
     .render(format)
 }
 
-fn expected(name: &str) -> String {
-    let path = format!("{}/tests/data/expected/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    text.replace("@VERSION@", env!("CARGO_PKG_VERSION"))
-}
-
-fn check(files: &[&str], expected_file: &str, format: Format) {
+/// Renders the fixtures and compares the exposition with its committed snapshot,
+/// `tests/data/expected/{snapshot}.snap` (also what tests/serve_replay.rs scrapes for). A
+/// mismatch fails the test; `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change
+/// on purpose, CI never does. The version is `@VERSION@` there, so that a release does not
+/// touch the snapshots.
+fn check(files: &[&str], snapshot: &str, format: Format) {
     let got = render(vec![meter_from(files)], T0 + 10.0, format);
-    if std::env::var_os("UPDATE_EXPECTED").is_some() {
-        let path = format!(
-            "{}/tests/data/expected/{expected_file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::write(path, got.replace(env!("CARGO_PKG_VERSION"), "@VERSION@")).unwrap();
-        return;
-    }
-    let want = expected(expected_file);
-    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
-        assert_eq!(g, w, "{expected_file}: line {}", i + 1);
-    }
-    assert_eq!(
-        got.lines().count(),
-        want.lines().count(),
-        "{expected_file}: line count"
+    let got = got.replace(
+        &format!("version=\"{}\"", env!("CARGO_PKG_VERSION")),
+        "version=\"@VERSION@\"",
     );
+    insta::with_settings!({
+        snapshot_path => "../../tests/data/expected",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(snapshot, got);
+    });
 }
 
 #[test]
