@@ -8,7 +8,9 @@ use common::exporter::{Exporter, sample};
 
 /// The exposition in an insta snapshot of src/metrics/tests.rs: what follows its header.
 fn snapshot_body(snap: &str) -> &str {
-    let body = snap.strip_prefix("---\n").and_then(|rest| rest.split_once("\n---\n"));
+    let body = snap
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"));
     body.map_or_else(|| panic!("not an insta snapshot"), |(_, body)| body)
 }
 
