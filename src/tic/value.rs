@@ -96,6 +96,26 @@ impl TariffPeriod {
         })
     }
 
+    /// The period as the meter sends it (PTEC), e.g. `HC..` or `HPJW`: the name of the
+    /// period in `teleinfo_active_period`, without keeping the text.
+    pub fn code(self) -> &'static str {
+        match self {
+            TariffPeriod::AllHours => "TH..",
+            TariffPeriod::OffPeak => "HC..",
+            TariffPeriod::Peak => "HP..",
+            TariffPeriod::EjpNormal => "HN..",
+            TariffPeriod::EjpMobilePeak => "PM..",
+            TariffPeriod::Tempo { color, peak } => match (color, peak) {
+                (TempoColor::Blue, false) => "HCJB",
+                (TempoColor::Blue, true) => "HPJB",
+                (TempoColor::White, false) => "HCJW",
+                (TempoColor::White, true) => "HPJW",
+                (TempoColor::Red, false) => "HCJR",
+                (TempoColor::Red, true) => "HPJR",
+            },
+        }
+    }
+
     /// The index label that counts energy during this period (PTEC `HC..` feeds `HCHC`).
     pub fn index_label(self) -> Label {
         match self {
@@ -138,11 +158,13 @@ impl PhasePresence {
     }
 }
 
-/// A group's value with its type and unit.
+/// A group's value with its type and unit. `S` is how its text is held: `&str` in the frame
+/// ([`Typed`]), [`ShortText`] once kept past it ([`OwnedReading`], what a meter stores), so
+/// that one type says what a value is wherever it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reading<'a> {
+pub enum Reading<S> {
     /// ADCO, ADSC (meter serial) or PRM (delivery point): digits, kept as text.
-    Identifier(&'a str),
+    Identifier(S),
     /// OPTARIF.
     TariffOption(TariffOption),
     /// Active energy index or total, in Wh.
@@ -183,15 +205,117 @@ pub enum Reading<'a> {
     MobilePeakBoundary,
     /// Free text as sent, padding kept (NGTF, LTARF, MSG1, MSG2, HHPHC, MOTDETAT, PJOURF+1,
     /// PPOINTE).
-    Text(&'a str),
+    Text(S),
+}
+
+/// A reading kept past its frame: its text copied inline, so keeping it never allocates and a
+/// meter stays cheap to copy.
+pub type OwnedReading = Reading<ShortText>;
+
+impl Reading<&str> {
+    /// The reading kept past its frame (texts cut at [`ShortText::CAPACITY`]).
+    pub fn into_owned(self) -> OwnedReading {
+        self.map(ShortText::new)
+    }
+}
+
+impl<S> Reading<S> {
+    /// The same reading with its text held another way.
+    pub fn map<T>(self, text: impl FnOnce(S) -> T) -> Reading<T> {
+        match self {
+            Reading::Identifier(s) => Reading::Identifier(text(s)),
+            Reading::Text(s) => Reading::Text(text(s)),
+            Reading::TariffOption(o) => Reading::TariffOption(o),
+            Reading::Energy { wh } => Reading::Energy { wh },
+            Reading::ReactiveEnergy { varh } => Reading::ReactiveEnergy { varh },
+            Reading::ApparentPower { va } => Reading::ApparentPower { va },
+            Reading::ActivePower { w } => Reading::ActivePower { w },
+            Reading::PowerKva { kva } => Reading::PowerKva { kva },
+            Reading::Current { amperes } => Reading::Current { amperes },
+            Reading::Voltage { volts } => Reading::Voltage { volts },
+            Reading::Minutes(m) => Reading::Minutes(m),
+            Reading::Period(p) => Reading::Period(p),
+            Reading::Tomorrow(c) => Reading::Tomorrow(c),
+            Reading::Status(s) => Reading::Status(s),
+            Reading::Relays(r) => Reading::Relays(r),
+            Reading::PhasePresence(p) => Reading::PhasePresence(p),
+            Reading::TariffIndex(n) => Reading::TariffIndex(n),
+            Reading::DayProfile(n) => Reading::DayProfile(n),
+            Reading::Version(v) => Reading::Version(v),
+            Reading::MeterTime => Reading::MeterTime,
+            Reading::MobilePeakBoundary => Reading::MobilePeakBoundary,
+        }
+    }
+
+    /// The number a measure or a small count reads as, in its unit (Wh, VA, A, kVA …);
+    /// `None` for texts, codes and registers, which have typed accessors of their own.
+    pub fn number(&self) -> Option<u64> {
+        Some(match *self {
+            Reading::Energy { wh } => wh,
+            Reading::ReactiveEnergy { varh } => varh,
+            Reading::ApparentPower { va: n }
+            | Reading::ActivePower { w: n }
+            | Reading::PowerKva { kva: n }
+            | Reading::Current { amperes: n }
+            | Reading::Voltage { volts: n }
+            | Reading::Minutes(n) => u64::from(n),
+            Reading::TariffIndex(n) | Reading::DayProfile(n) | Reading::Version(n) => u64::from(n),
+            _ => return None,
+        })
+    }
 }
 
 /// A typed group: the reading and, in standard mode, its horodate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Typed<'a> {
     pub label: Label,
-    pub reading: Reading<'a>,
+    pub reading: Reading<&'a str>,
     pub horodate: Option<Horodate>,
+}
+
+/// Text of at most 16 bytes stored inline, so that keeping the last value of a text group
+/// (tariff names, serial numbers, period codes) never allocates.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShortText {
+    len: u8,
+    bytes: [u8; 16],
+}
+
+impl ShortText {
+    /// Longest text kept; longer inputs are cut (no group the exporter keeps is longer).
+    pub const CAPACITY: usize = 16;
+
+    /// Copies `s` (cut at 16 bytes on a character boundary).
+    pub fn new(s: &str) -> ShortText {
+        let mut end = s.len().min(Self::CAPACITY);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
+        ShortText {
+            len: end as u8,
+            bytes,
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Built from a &str cut on a char boundary, so always valid.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl AsRef<str> for ShortText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
 }
 
 /// Parses a zero-padded decimal number; `None` on anything else (sign, space, overflow).
@@ -222,7 +346,7 @@ impl<'a> Group<'a> {
 }
 
 /// Reads `value` as the type of `label`.
-pub fn reading(label: Label, value: &str) -> Result<Reading<'_>, ValueError> {
+pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
     use Label::*;
     let number = || decimal(value).ok_or(ValueError::NotDecimal(label));
     let small =
@@ -299,6 +423,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn short_text_keeps_sixteen_bytes() {
+        assert_eq!(
+            ShortText::new("  HEURE  PLEINE ").as_str(),
+            "  HEURE  PLEINE "
+        );
+        assert_eq!(
+            ShortText::new("0123456789abcdefXYZ").as_str(),
+            "0123456789abcdef"
+        );
+        assert_eq!(ShortText::new("").as_str(), "");
+    }
+
+    #[test]
     fn decimal_is_never_octal_and_never_panics() {
         assert_eq!(decimal("090"), Some(90));
         assert_eq!(decimal("000000000"), Some(0));
@@ -357,6 +494,12 @@ mod tests {
             Some(Label::Bbrhpjr)
         );
         assert_eq!(TariffPeriod::parse("HPJX"), None);
+        for &code in crate::tic::label::PERIOD_CODES {
+            assert_eq!(
+                TariffPeriod::parse(code).map(TariffPeriod::code),
+                Some(code)
+            );
+        }
         assert_eq!(TariffPeriod::parse("TH."), None);
     }
 
