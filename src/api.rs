@@ -21,7 +21,6 @@ use crate::metrics::{
     tempo_colors,
 };
 use crate::tic::stge::{CutoffDevice, Stge};
-use crate::tic::value::{PhasePresence, Relays};
 use crate::tic::{Label, Mode};
 
 /// The whole response.
@@ -364,11 +363,12 @@ fn millis(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn first_of(m: &Meter, table: &[(Label, &str)], phase: &str) -> Option<u64> {
-    table
+/// The first of `labels` about phase `n` (in the label table) that the meter has.
+fn first_of(m: &Meter, labels: &[Label], n: u8) -> Option<u64> {
+    labels
         .iter()
-        .filter(|(_, p)| *p == phase)
-        .find_map(|&(l, _)| m.number(l))
+        .filter(|l| l.facts().phase == n)
+        .find_map(|&l| m.number(l))
 }
 
 fn cutoff_name(d: CutoffDevice) -> &'static str {
@@ -384,48 +384,32 @@ fn cutoff_name(d: CutoffDevice) -> &'static str {
     }
 }
 
-fn meter_json(
-    m: &Meter,
-    source: &SourceConfig,
-    h: &history::History,
-    snapshot: &Snapshot,
-    with_history: bool,
-) -> MeterJson {
-    const PHASE_NAMES: [&str; 3] = ["1", "2", "3"];
-    let now = snapshot.now;
-    let up = m.is_up(now, snapshot.stale_after);
-    let state = match (up, m.health().last_frame) {
-        (true, _) => "up",
-        (false, None) => "waiting",
-        (false, Some(_)) => "down",
-    };
+/// One entry per phase the meter has (none before its first frame).
+fn phases_json(m: &Meter) -> Vec<PhaseJson> {
     let phases = match (m.mode(), m.three_phase()) {
         (None, _) => 0,
         (Some(_), false) => 1,
         (Some(_), true) => 3,
     };
-    let overload_labels = overload_currents(m);
-    let presence = m.number(Label::Ppot).map(|b| PhasePresence(b as u8));
-    let phases = (1..=phases)
+    let presence = m.phase_presence();
+    (1..=phases)
         .map(|n: u8| {
-            let name = PHASE_NAMES[usize::from(n - 1)];
-            let overload_label = overload_labels
-                .iter()
-                .find(|(_, p)| *p == name)
-                .map(|&(l, _)| l);
+            let overload_label = overload_currents(m).find(|l| l.facts().phase == n);
             PhaseJson {
                 phase: n,
-                current_amperes: first_of(m, CURRENTS, name),
-                voltage_volts: first_of(m, VOLTAGES, name),
-                apparent_power_va: first_of(m, PHASE_POWERS, name),
+                current_amperes: first_of(m, &CURRENTS, n),
+                voltage_volts: first_of(m, &VOLTAGES, n),
+                apparent_power_va: first_of(m, &PHASE_POWERS, n),
                 overload_current_amperes: overload_label.map(|l| m.number(l).unwrap_or(0)),
                 overload_excess_amperes: overload_label.and_then(|l| m.overload_excess_amperes(l)),
                 absent: presence.map(|p| p.absent(n)),
             }
         })
-        .collect();
+        .collect()
+}
 
-    let today = h.today(now);
+/// The tariff: option, calendar, the period now and every period's index and energy today.
+fn tariff_json(m: &Meter, h: &history::History, today: Option<history::TodayEnergy>) -> TariffJson {
     let active = m.active_period().map(|(label, _)| label);
     let periods = PERIOD_LABELS
         .iter()
@@ -444,7 +428,7 @@ fn meter_json(
             })
         })
         .collect();
-    let tariff = TariffJson {
+    TariffJson {
         option: m.tariff_option().map(str::to_owned),
         calendar: m.tariff_name().map(str::to_owned),
         period: active.map(Label::name),
@@ -456,12 +440,14 @@ fn meter_json(
             .active_period()
             .and_then(|(label, name)| period_color(label, Some(name))),
         periods,
-    };
-    let producer = m.producer();
+    }
+}
 
+/// Reading health: the counters of `/metrics` and the link doctor's advice.
+fn health_json(m: &Meter, now: f64) -> HealthJson {
     let d = &m.health().decoder;
     let received = d.groups + d.checksum_errors;
-    let health = HealthJson {
+    HealthJson {
         last_frame_unix_seconds: m.health().last_frame,
         frame_age_seconds: m.health().last_frame.map(|t| millis((now - t).max(0.0))),
         frames_total: d.clean_frames,
@@ -490,7 +476,29 @@ fn meter_json(
                 advice: cause.advice,
             })
             .collect(),
+    }
+}
+
+fn meter_json(
+    m: &Meter,
+    source: &SourceConfig,
+    h: &history::History,
+    snapshot: &Snapshot,
+    with_history: bool,
+) -> MeterJson {
+    let now = snapshot.now;
+    let up = m.is_up(now, snapshot.stale_after);
+    let state = match (up, m.health().last_frame) {
+        (true, _) => "up",
+        (false, None) => "waiting",
+        (false, Some(_)) => "down",
     };
+    let phases = phases_json(m);
+    let today = h.today(now);
+    let tariff = tariff_json(m, h, today);
+    let producer = m.producer();
+
+    let health = health_json(m, now);
 
     MeterJson {
         name: m.name().to_owned(),
@@ -519,8 +527,7 @@ fn meter_json(
         tariff,
         tempo: tempo_colors(m).map(|[today, tomorrow]| TempoJson { today, tomorrow }),
         mobile_peak: mobile_peak(m).map(|[notice, active]| MobilePeakJson { notice, active }),
-        relays: m.number(Label::Relais).map(|r| {
-            let r = Relays(r as u8);
+        relays: m.relays().map(|r| {
             (1..=8)
                 .map(|n| RelayJson {
                     relay: n,

@@ -13,6 +13,7 @@ use prometheus_client::encoding::DescriptorEncoder;
 use prometheus_client::registry::Registry;
 
 use crate::meter::Meter;
+use crate::tic::label::{Quantity, labels_where};
 use crate::tic::stge::TempoColor;
 use crate::tic::value::TariffPeriod;
 use crate::tic::{Label, Mode, Stge};
@@ -64,44 +65,38 @@ impl Snapshot {
     }
 }
 
+/// Small numbers as label values (`phase="2"`, `quadrant="4"`, `relay="8"`), without
+/// formatting at each scrape.
+pub(crate) const NUMBERS: [&str; 9] = ["0", "1", "2", "3", "4", "5", "6", "7", "8"];
+
+/// The `phase` label of a per-phase label (its phase in the label table).
+pub(crate) fn phase_name(l: Label) -> &'static str {
+    NUMBERS[usize::from(l.facts().phase)]
+}
+
 /// Labels of the RMS current of each phase, in the order they are looked up: historic
 /// mono (IINST), historic three-phase (IINSTn), standard (IRMSn). Shared with the JSON API.
-pub(crate) const CURRENTS: &[(Label, &str)] = &[
-    (Label::Iinst, "1"),
-    (Label::Iinst1, "1"),
-    (Label::Iinst2, "2"),
-    (Label::Iinst3, "3"),
-    (Label::Irms1, "1"),
-    (Label::Irms2, "2"),
-    (Label::Irms3, "3"),
-];
+pub(crate) const CURRENTS: [Label; 7] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::Current));
 
 /// Labels of the RMS voltage of each phase (standard mode only).
-pub(crate) const VOLTAGES: &[(Label, &str)] = &[
-    (Label::Urms1, "1"),
-    (Label::Urms2, "2"),
-    (Label::Urms3, "3"),
-];
+pub(crate) const VOLTAGES: [Label; 3] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::Voltage));
 
 /// Labels of the apparent power drawn per phase (three-phase standard mode only).
-pub(crate) const PHASE_POWERS: &[(Label, &str)] = &[
-    (Label::Sinsts1, "1"),
-    (Label::Sinsts2, "2"),
-    (Label::Sinsts3, "3"),
-];
+pub(crate) const PHASE_POWERS: [Label; 3] = labels_where!(l =>
+    matches!(l.facts().quantity, Quantity::ApparentPower) && l.facts().phase != 0);
 
 /// Labels of the overload current per phase (historic mode; absent = 0): ADPS / ADIRn carry
-/// the phase current while it is above the subscription, not the excess over it.
-pub(crate) fn overload_currents(m: &Meter) -> &'static [(Label, &'static str)] {
-    match (m.mode(), m.three_phase()) {
-        (Some(Mode::Historic), false) => &[(Label::Adps, "1")],
-        (Some(Mode::Historic), true) => &[
-            (Label::Adir1, "1"),
-            (Label::Adir2, "2"),
-            (Label::Adir3, "3"),
-        ],
-        _ => &[],
-    }
+/// the phase current while it is above the subscription, not the excess over it. ADPS on a
+/// single-phase meter, ADIR1-3 on a three-phase one.
+pub(crate) fn overload_currents(m: &Meter) -> impl Iterator<Item = Label> {
+    const OVERLOAD: [Label; 4] =
+        labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
+    let (historic, three_phase) = (m.mode() == Some(Mode::Historic), m.three_phase());
+    OVERLOAD
+        .into_iter()
+        .filter(move |l| historic && l.facts().three_phase == three_phase)
 }
 
 /// The status flags of STGE exported as `teleinfo_status_flag{flag}`, with their state.
@@ -125,16 +120,10 @@ fn tempo_name(c: Option<TempoColor>) -> &'static str {
 pub(crate) fn tempo_colors(m: &Meter) -> Option<[&'static str; 2]> {
     match m.mode()? {
         Mode::Historic => {
-            let today = match TariffPeriod::parse(m.text(Label::Ptec)?)? {
-                TariffPeriod::Tempo { color, .. } => color,
-                _ => return None,
+            let TariffPeriod::Tempo { color: today, .. } = m.period()? else {
+                return None;
             };
-            let tomorrow = match m.text(Label::Demain) {
-                Some("BLEU") => Some(TempoColor::Blue),
-                Some("BLAN") => Some(TempoColor::White),
-                Some("ROUG") => Some(TempoColor::Red),
-                _ => None,
-            };
+            let tomorrow = m.tomorrow().flatten();
             Some([today.as_str(), tempo_name(tomorrow)])
         }
         Mode::Standard => {
@@ -156,7 +145,7 @@ pub(crate) fn mobile_peak(m: &Meter) -> Option<[u64; 2]> {
             ]
         }),
         Mode::Historic => {
-            let period = m.text(Label::Ptec).and_then(TariffPeriod::parse);
+            let period = m.period();
             let ejp = m.tariff_option() == Some("EJP.")
                 || matches!(
                     period,

@@ -9,11 +9,12 @@ use std::fmt;
 
 use super::family::{Emit, Family, Scope, Series, Type};
 use super::{
-    CURRENTS, PHASE_POWERS, VOLTAGES, mobile_peak, overload_currents, status_flags, tempo_colors,
+    CURRENTS, NUMBERS, PHASE_POWERS, VOLTAGES, mobile_peak, overload_currents, phase_name,
+    status_flags, tempo_colors,
 };
 use crate::meter::{Meter, PERIOD_INDEXES};
 use crate::tic::Label;
-use crate::tic::value::{PhasePresence, Relays};
+use crate::tic::label::{Quantity, labels_where};
 
 use Scope::{Meter as M, Period as P, Phase as Ph, Process, Source as S};
 use Type::{Counter, Flag, Gauge, Info};
@@ -49,37 +50,37 @@ pub(crate) static FAMILIES: &[Family] = &[
     row("teleinfo_index_wh", "Energy index by tariff period (historic option index or EASFnn), Wh.",
         Counter, P, PERIOD, |m, out| by_name(m, out, &PERIOD_INDEXES)),
     row("teleinfo_distributor_index_wh", "Energy index by distributor period (EASDnn), Wh.",
-        Counter, P, PERIOD, |m, out| tabled(m, out, DISTRIBUTOR_INDEXES)),
+        Counter, P, PERIOD, |m, out| by_name(m, out, &DISTRIBUTOR_INDEXES)),
     row("teleinfo_energy_drawn_wh", "Total active energy drawn (EAST, or the sum of the historic indexes), Wh.",
         Counter, M, METER, |m, out| one(m, out, m.energy_drawn_wh())),
     row("teleinfo_energy_injected_wh", "Total active energy injected (EAIT, producers), Wh.",
         Counter, M, METER, |m, out| one(m, out, m.number(Label::Eait))),
     row("teleinfo_reactive_energy_varh", "Total reactive energy by quadrant (ERQ1-4, producers), varh.",
-        Counter, M, &["meter", "quadrant"], |m, out| tabled(m, out, REACTIVE)),
+        Counter, M, &["meter", "quadrant"], reactive),
     row("teleinfo_active_period", "The tariff period now (=1): the index it feeds and its name (PTEC or LTARF).",
         Info, P, &["meter", "period", "name"], active_period),
     row("teleinfo_papp_va", "Apparent power drawn (PAPP or SINSTS), VA.",
         Gauge, M, METER, |m, out| one(m, out, m.apparent_power_va())),
     row("teleinfo_phase_papp_va", "Apparent power drawn per phase (SINSTS1-3), VA.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, PHASE_POWERS)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &PHASE_POWERS)),
     row("teleinfo_injected_papp_va", "Apparent power injected (SINSTI), VA.",
         Gauge, M, METER, |m, out| one(m, out, m.number(Label::Sinsti))),
     row("teleinfo_iinst_amperes", "RMS current per phase (IINST, IINST1-3, IRMS1-3), A.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, CURRENTS)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &CURRENTS)),
     row("teleinfo_imax_amperes", "Maximum current per phase (IMAX, IMAX1-3; constant on Linky), A.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, MAX_CURRENTS)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &MAX_CURRENTS)),
     row("teleinfo_voltage_volts", "RMS voltage per phase (URMS1-3), V.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, VOLTAGES)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &VOLTAGES)),
     row("teleinfo_average_voltage_volts", "Mean voltage over 10 minutes per phase (UMOY1-3), V.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, AVERAGE_VOLTAGES)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &AVERAGE_VOLTAGES)),
     row("teleinfo_max_papp_va", "Maximum apparent power drawn today or yesterday (SMAXSN, SMAXSN-1, PMAX), VA.",
-        Gauge, M, DAY, |m, out| tabled(m, out, MAX_PAPP)),
+        Gauge, M, DAY, |m, out| by_day(m, out, &MAX_POWERS)),
     row("teleinfo_phase_max_papp_va", "Maximum apparent power drawn per phase today or yesterday (SMAXSNn, SMAXSNn-1), VA.",
-        Gauge, Ph, &["meter", "phase", "day"], |m, out| tabled(m, out, PHASE_MAX_PAPP)),
+        Gauge, Ph, &["meter", "phase", "day"], phase_max_papp),
     row("teleinfo_max_injected_papp_va", "Maximum apparent power injected today or yesterday (SMAXIN, SMAXIN-1), VA.",
-        Gauge, M, DAY, |m, out| tabled(m, out, MAX_INJECTED_PAPP)),
+        Gauge, M, DAY, |m, out| by_day(m, out, &MAX_INJECTED_POWERS)),
     row("teleinfo_load_curve_watts", "Active power of the last two load-curve points (CCASN, CCASN-1, CCAIN, CCAIN-1), W.",
-        Gauge, M, &["meter", "direction", "point"], |m, out| tabled(m, out, LOAD_CURVE)),
+        Gauge, M, &["meter", "direction", "point"], load_curve),
     row("teleinfo_subscribed_current_amperes", "Subscribed current (ISOUSC), A.",
         Gauge, M, METER, |m, out| one(m, out, m.number(Label::Isousc))),
     row("teleinfo_reference_power_va", "Reference (subscribed) apparent power (PREF × 1000), VA.",
@@ -175,23 +176,99 @@ fn by_name(m: &Meter, out: &mut Series<'_, '_>, labels: &[Label]) -> fmt::Result
     Ok(())
 }
 
-/// One series per `(label, phase)` the meter has.
-fn per_phase(m: &Meter, out: &mut Series<'_, '_>, labels: &[(Label, &str)]) -> fmt::Result {
-    for &(l, phase) in labels {
+/// One series per label the meter has, labelled by the label's phase.
+fn per_phase(m: &Meter, out: &mut Series<'_, '_>, labels: &[Label]) -> fmt::Result {
+    for &l in labels {
         if let Some(v) = m.number(l) {
-            out.sample(&[("meter", m.name()), ("phase", phase)], v)?;
+            out.sample(&[("meter", m.name()), ("phase", phase_name(l))], v)?;
         }
     }
     Ok(())
 }
 
-/// One series per table entry whose label the meter has, with the entry's extra labels.
-fn tabled<const N: usize>(m: &Meter, out: &mut Series<'_, '_>, table: Extra<N>) -> fmt::Result {
-    for (label, extra) in table {
-        if let Some(v) = m.number(*label) {
-            let mut labels = [("meter", m.name()); 4];
-            labels[1..=N].copy_from_slice(extra);
-            out.sample(&labels[..=N], v)?;
+/// The day a daily maximum is about, as its `day` label.
+fn day(l: Label) -> &'static str {
+    match l.facts().quantity {
+        Quantity::MaxPower(day) | Quantity::MaxInjectedPower(day) => day.as_str(),
+        _ => "",
+    }
+}
+
+/// One series per daily maximum the meter has, labelled by its day.
+fn by_day(m: &Meter, out: &mut Series<'_, '_>, labels: &[Label]) -> fmt::Result {
+    for &l in labels {
+        if let Some(v) = m.number(l) {
+            out.sample(&[("meter", m.name()), ("day", day(l))], v)?;
+        }
+    }
+    Ok(())
+}
+
+/// The maxima of the whole meter: PMAX (yesterday's, historic), SMAXSN, SMAXSN-1.
+const MAX_POWERS: [Label; 3] = labels_where!(l =>
+    matches!(l.facts().quantity, Quantity::MaxPower(_)) && l.facts().phase == 0);
+const PHASE_MAX_POWERS: [Label; 6] = labels_where!(l =>
+    matches!(l.facts().quantity, Quantity::MaxPower(_)) && l.facts().phase != 0);
+const MAX_INJECTED_POWERS: [Label; 2] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::MaxInjectedPower(_)));
+const DISTRIBUTOR_INDEXES: [Label; 4] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::DistributorIndex));
+const REACTIVE: [Label; 4] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::ReactiveEnergy { .. }));
+const LOAD_CURVE: [Label; 4] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::LoadCurve { .. }));
+const MAX_CURRENTS: [Label; 4] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::MaxCurrent));
+const AVERAGE_VOLTAGES: [Label; 3] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::AverageVoltage));
+
+fn phase_max_papp(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
+    for l in PHASE_MAX_POWERS {
+        if let Some(v) = m.number(l) {
+            out.sample(
+                &[
+                    ("meter", m.name()),
+                    ("phase", phase_name(l)),
+                    ("day", day(l)),
+                ],
+                v,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn reactive(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
+    for l in REACTIVE {
+        if let (Some(v), Quantity::ReactiveEnergy { quadrant }) = (m.number(l), l.facts().quantity)
+        {
+            out.sample(
+                &[
+                    ("meter", m.name()),
+                    ("quadrant", NUMBERS[usize::from(quadrant)]),
+                ],
+                v,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn load_curve(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
+    for l in LOAD_CURVE {
+        if let (Some(v), Quantity::LoadCurve { injected, previous }) =
+            (m.number(l), l.facts().quantity)
+        {
+            let direction = if injected { "injected" } else { "drawn" };
+            let point = if previous { "previous" } else { "current" };
+            out.sample(
+                &[
+                    ("meter", m.name()),
+                    ("direction", direction),
+                    ("point", point),
+                ],
+                v,
+            )?;
         }
     }
     Ok(())
@@ -211,25 +288,24 @@ fn active_period(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
     }
 }
 
-const PHASES: [&str; 3] = ["1", "2", "3"];
-
 fn phase_absent(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
-    let Some(p) = m.number(Label::Ppot).map(|b| PhasePresence(b as u8)) else {
+    let Some(p) = m.phase_presence() else {
         return Ok(());
     };
-    for (n, phase) in (1..=3u8).zip(PHASES) {
-        out.sample(&[("meter", m.name()), ("phase", phase)], p.absent(n))?;
+    for n in 1..=3u8 {
+        out.sample(
+            &[("meter", m.name()), ("phase", NUMBERS[usize::from(n)])],
+            p.absent(n),
+        )?;
     }
     Ok(())
 }
 
 /// ADPS / ADIRn: absent means not overloaded, so 0, not a missing series.
 fn adps(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
-    for &(l, phase) in overload_currents(m) {
-        out.sample(
-            &[("meter", m.name()), ("phase", phase)],
-            m.number(l).unwrap_or(0),
-        )?;
+    for l in overload_currents(m) {
+        let current = m.number(l).unwrap_or(0);
+        out.sample(&[("meter", m.name()), ("phase", phase_name(l))], current)?;
     }
     Ok(())
 }
@@ -263,18 +339,25 @@ fn mobile_peak_stage(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
 }
 
 fn relay_closed(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
-    const RELAYS: [&str; 8] = ["1", "2", "3", "4", "5", "6", "7", "8"];
-    let Some(r) = m.number(Label::Relais).map(|r| Relays(r as u8)) else {
+    let Some(r) = m.relays() else {
         return Ok(());
     };
-    for (n, relay) in (1..=8u8).zip(RELAYS) {
-        out.sample(&[("meter", m.name()), ("relay", relay)], r.closed(n))?;
+    for n in 1..=8u8 {
+        out.sample(
+            &[("meter", m.name()), ("relay", NUMBERS[usize::from(n)])],
+            r.closed(n),
+        )?;
     }
     Ok(())
 }
 
 fn meter_info(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
     let Some(mode) = m.mode() else { return Ok(()) };
+    // VTIC as sent: two digits (its width), without allocating.
+    let digits = m.tic_version().map(|v| [b'0' + v / 10 % 10, b'0' + v % 10]);
+    let version = digits
+        .as_ref()
+        .map_or("", |d| std::str::from_utf8(d).unwrap_or(""));
     out.sample(
         &[
             ("meter", m.name()),
@@ -282,7 +365,7 @@ fn meter_info(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
             ("mode", mode.as_str()),
             ("tariff_option", m.tariff_option().unwrap_or("")),
             ("tariff_name", m.tariff_name().unwrap_or("")),
-            ("tic_version", m.text(Label::Vtic).unwrap_or("")),
+            ("tic_version", version),
         ],
         1u64,
     )
@@ -311,78 +394,3 @@ fn line_errors(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
     }
     Ok(())
 }
-
-/// Extra labels of the series of a label, after `meter`.
-type Extra<const N: usize> = &'static [(Label, [(&'static str, &'static str); N])];
-
-const DISTRIBUTOR_INDEXES: Extra<1> = &[
-    (Label::Easd01, [("period", "EASD01")]),
-    (Label::Easd02, [("period", "EASD02")]),
-    (Label::Easd03, [("period", "EASD03")]),
-    (Label::Easd04, [("period", "EASD04")]),
-];
-
-const REACTIVE: Extra<1> = &[
-    (Label::Erq1, [("quadrant", "1")]),
-    (Label::Erq2, [("quadrant", "2")]),
-    (Label::Erq3, [("quadrant", "3")]),
-    (Label::Erq4, [("quadrant", "4")]),
-];
-
-const MAX_PAPP: Extra<1> = &[
-    (Label::Smaxsn, [("day", "today")]),
-    (Label::SmaxsnYesterday, [("day", "yesterday")]),
-    (Label::Pmax, [("day", "yesterday")]),
-];
-
-const PHASE_MAX_PAPP: Extra<2> = &[
-    (Label::Smaxsn1, [("phase", "1"), ("day", "today")]),
-    (Label::Smaxsn2, [("phase", "2"), ("day", "today")]),
-    (Label::Smaxsn3, [("phase", "3"), ("day", "today")]),
-    (
-        Label::Smaxsn1Yesterday,
-        [("phase", "1"), ("day", "yesterday")],
-    ),
-    (
-        Label::Smaxsn2Yesterday,
-        [("phase", "2"), ("day", "yesterday")],
-    ),
-    (
-        Label::Smaxsn3Yesterday,
-        [("phase", "3"), ("day", "yesterday")],
-    ),
-];
-
-const MAX_INJECTED_PAPP: Extra<1> = &[
-    (Label::Smaxin, [("day", "today")]),
-    (Label::SmaxinYesterday, [("day", "yesterday")]),
-];
-
-const LOAD_CURVE: Extra<2> = &[
-    (Label::Ccasn, [("direction", "drawn"), ("point", "current")]),
-    (
-        Label::CcasnPrevious,
-        [("direction", "drawn"), ("point", "previous")],
-    ),
-    (
-        Label::Ccain,
-        [("direction", "injected"), ("point", "current")],
-    ),
-    (
-        Label::CcainPrevious,
-        [("direction", "injected"), ("point", "previous")],
-    ),
-];
-
-const MAX_CURRENTS: &[(Label, &str)] = &[
-    (Label::Imax, "1"),
-    (Label::Imax1, "1"),
-    (Label::Imax2, "2"),
-    (Label::Imax3, "3"),
-];
-
-const AVERAGE_VOLTAGES: &[(Label, &str)] = &[
-    (Label::Umoy1, "1"),
-    (Label::Umoy2, "2"),
-    (Label::Umoy3, "3"),
-];
