@@ -6,7 +6,7 @@
 
 use super::frame::Group;
 use super::horodate::{Horodate, HorodateError};
-use super::label::Label;
+use super::label::{Label, Quantity};
 use super::stge::{Stge, TempoColor};
 
 /// Why a group's value cannot be read as its label's type.
@@ -345,12 +345,14 @@ impl<'a> Group<'a> {
     }
 }
 
-/// Reads `value` as the type of `label`.
+/// Reads `value` as the type of `label`: a measure by its quantity (a column of the label
+/// table, which gives the unit), anything else by its label.
 pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
     use Label::*;
+    if let Some(measure) = measure(label, value) {
+        return measure;
+    }
     let number = || decimal(value).ok_or(ValueError::NotDecimal(label));
-    let small =
-        || number().and_then(|n| u32::try_from(n).map_err(|_| ValueError::OutOfRange(label)));
     Ok(match label {
         Adco | Adsc | Prm => {
             number()?;
@@ -365,21 +367,6 @@ pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
                 _ => return Err(ValueError::UnknownCode(label)),
             },
         }),
-        Base | Hchc | Hchp | Ejphn | Ejphpm | Bbrhcjb | Bbrhpjb | Bbrhcjw | Bbrhpjw | Bbrhcjr
-        | Bbrhpjr | East | Easf01 | Easf02 | Easf03 | Easf04 | Easf05 | Easf06 | Easf07
-        | Easf08 | Easf09 | Easf10 | Easd01 | Easd02 | Easd03 | Easd04 | Eait => {
-            Reading::Energy { wh: number()? }
-        }
-        Erq1 | Erq2 | Erq3 | Erq4 => Reading::ReactiveEnergy { varh: number()? },
-        Papp | Pmax | Sinsts | Sinsts1 | Sinsts2 | Sinsts3 | Smaxsn | Smaxsn1 | Smaxsn2
-        | Smaxsn3 | SmaxsnYesterday | Smaxsn1Yesterday | Smaxsn2Yesterday | Smaxsn3Yesterday
-        | Sinsti | Smaxin | SmaxinYesterday => Reading::ApparentPower { va: small()? },
-        Ccasn | CcasnPrevious | Ccain | CcainPrevious => Reading::ActivePower { w: small()? },
-        Pref | Pcoup => Reading::PowerKva { kva: small()? },
-        Isousc | Iinst | Iinst1 | Iinst2 | Iinst3 | Adps | Adir1 | Adir2 | Adir3 | Imax | Imax1
-        | Imax2 | Imax3 | Irms1 | Irms2 | Irms3 => Reading::Current { amperes: small()? },
-        Urms1 | Urms2 | Urms3 | Umoy1 | Umoy2 | Umoy3 => Reading::Voltage { volts: small()? },
-        Pejp => Reading::Minutes(small()?),
         Ptec => Reading::Period(TariffPeriod::parse(value).ok_or(ValueError::UnknownCode(label))?),
         Demain => Reading::Tomorrow(match value {
             "----" => None,
@@ -415,7 +402,37 @@ pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
         Ngtf | Ltarf | Msg1 | Msg2 | Hhphc | Motdetat | PjourfTomorrow | Ppointe => {
             Reading::Text(value)
         }
+        // Every other label is a measure, read by `measure` (checked for every label by the
+        // test `every_label_reads_as_its_type`).
+        _ => return Err(ValueError::UnknownLabel),
     })
+}
+
+/// Reads the value of a label that measures something, in the unit of its quantity; `None`
+/// for the other labels.
+fn measure(label: Label, value: &str) -> Option<Result<Reading<&str>, ValueError>> {
+    use Quantity::*;
+    let number = || decimal(value).ok_or(ValueError::NotDecimal(label));
+    let small =
+        || number().and_then(|n| u32::try_from(n).map_err(|_| ValueError::OutOfRange(label)));
+    let reading = match label.facts().quantity {
+        Other => return None,
+        PeriodIndex | DistributorIndex | EnergyDrawn | EnergyInjected => {
+            number().map(|wh| Reading::Energy { wh })
+        }
+        ReactiveEnergy { .. } => number().map(|varh| Reading::ReactiveEnergy { varh }),
+        ApparentPower | InjectedPower | MaxPower(_) | MaxInjectedPower(_) => {
+            small().map(|va| Reading::ApparentPower { va })
+        }
+        LoadCurve { .. } => small().map(|w| Reading::ActivePower { w }),
+        PowerSetting => small().map(|kva| Reading::PowerKva { kva }),
+        Current | OverloadCurrent | MaxCurrent | SubscribedCurrent => {
+            small().map(|amperes| Reading::Current { amperes })
+        }
+        Voltage | AverageVoltage => small().map(|volts| Reading::Voltage { volts }),
+        Notice => small().map(Reading::Minutes),
+    };
+    Some(reading)
 }
 
 #[cfg(test)]
@@ -447,6 +464,36 @@ mod tests {
         );
         for bad in ["", "+12", "-1", " 12", "1 2", "0x1", "１"] {
             assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_label_reads_as_its_type() {
+        use crate::tic::label::Charset;
+        // A value of each label's shape: a measure by its quantity, the others by their own
+        // arm of `reading`; none is left without a type.
+        for &label in Label::ALL {
+            let spec = label.spec();
+            let width = usize::from(spec.width);
+            let value = match spec.charset {
+                Charset::Digits if label == Label::Ntarf => "01".to_owned(),
+                Charset::Digits | Charset::Hex => "0".repeat(width),
+                Charset::Printable | Charset::DayProfile => " ".repeat(width),
+                Charset::OneOf(codes) => codes[0].to_owned(),
+                Charset::TariffOption => "BASE".to_owned(),
+            };
+            let read = reading(label, &value);
+            assert_ne!(read, Err(ValueError::UnknownLabel), "{label:?}");
+            let measures = label.facts().quantity != Quantity::Other;
+            assert_eq!(
+                read.map(|r| r.number().is_some()),
+                Ok(measures
+                    || matches!(
+                        label,
+                        Label::Ntarf | Label::Njourf | Label::NjourfTomorrow | Label::Vtic
+                    )),
+                "{label:?}"
+            );
         }
     }
 
