@@ -15,12 +15,13 @@ use serde::Serialize;
 use crate::config::SourceConfig;
 use crate::history::{self, EnergySeries, PERIOD_LABELS, PowerSeries, SharedHistory};
 use crate::localtime::local_midnight;
-use crate::meter::Meter;
+use crate::meter::{Meter, SUPPLIER_INDEXES};
 use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
     tempo_colors,
 };
 use crate::tic::stge::{CutoffDevice, Stge};
+use crate::tic::value::TariffPeriod;
 use crate::tic::{Label, Mode};
 
 /// The whole response.
@@ -160,13 +161,14 @@ pub struct PeriodJson {
 /// its name (LTARF, e.g. `HEURE CREUSE`, `HP  BLEU`, `INDEX NON CONSO`) says which, in the
 /// supplier's words, recognised here so that no client has to parse them.
 pub fn period_kind(label: Label, name: Option<&str>) -> Option<&'static str> {
-    match label.name() {
-        "BASE" => return Some("base"),
-        "HCHC" | "BBRHCJB" | "BBRHCJW" | "BBRHCJR" => return Some("off_peak"),
-        "HCHP" | "BBRHPJB" | "BBRHPJW" | "BBRHPJR" => return Some("peak"),
-        "EJPHN" => return Some("normal"),
-        "EJPHPM" => return Some("mobile_peak"),
-        _ => {}
+    if let Some(period) = TariffPeriod::of_index(label) {
+        return Some(match period {
+            TariffPeriod::AllHours => "base",
+            TariffPeriod::OffPeak | TariffPeriod::Tempo { peak: false, .. } => "off_peak",
+            TariffPeriod::Peak | TariffPeriod::Tempo { peak: true, .. } => "peak",
+            TariffPeriod::EjpNormal => "normal",
+            TariffPeriod::EjpMobilePeak => "mobile_peak",
+        });
     }
     let name = name?.to_ascii_uppercase();
     let word = |w: &str| {
@@ -189,12 +191,12 @@ pub fn period_kind(label: Label, name: Option<&str>) -> Option<&'static str> {
 /// The Tempo day colour of a tariff period: `blue`, `white` or `red` (from the historic
 /// label `BBRHxJB/W/R`, or BLEU/BLANC/ROUGE in a standard-mode LTARF); `None` outside Tempo.
 pub fn period_color(label: Label, name: Option<&str>) -> Option<&'static str> {
-    match label.name() {
-        "BBRHCJB" | "BBRHPJB" => return Some("blue"),
-        "BBRHCJW" | "BBRHPJW" => return Some("white"),
-        "BBRHCJR" | "BBRHPJR" => return Some("red"),
-        l if !l.starts_with("EASF") => return None,
-        _ => {}
+    match TariffPeriod::of_index(label) {
+        Some(TariffPeriod::Tempo { color, .. }) => return Some(color.as_str()),
+        Some(_) => return None,
+        // Only a supplier index's name says it (a distributor index is no tariff period).
+        None if !SUPPLIER_INDEXES.contains(&label) => return None,
+        None => {}
     }
     let name = name?.to_ascii_uppercase();
     if name.contains("BLEU") {

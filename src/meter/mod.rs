@@ -66,6 +66,10 @@ fn energy_slot(label: Label) -> Option<usize> {
     ENERGY_LABELS.iter().position(|&l| l == label)
 }
 
+// A kept reading is no larger than the number-or-text slot it replaced: copying a meter for
+// a scrape costs what it did.
+const _: () = assert!(std::mem::size_of::<Option<OwnedReading>>() <= 24);
+
 /// Counters and state of the source that reads a meter.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Health {

@@ -116,6 +116,15 @@ impl TariffPeriod {
         }
     }
 
+    /// The period whose energy a historic index counts (`HCHC` is fed during `HC..`); `None`
+    /// for a label that is no historic option index. The inverse of [`Self::index_label`].
+    pub fn of_index(label: Label) -> Option<TariffPeriod> {
+        crate::tic::label::PERIOD_CODES
+            .iter()
+            .filter_map(|code| TariffPeriod::parse(code))
+            .find(|p| p.index_label() == label)
+    }
+
     /// The index label that counts energy during this period (PTEC `HC..` feeds `HCHC`).
     pub fn index_label(self) -> Label {
         match self {
