@@ -51,6 +51,11 @@ pub const PERIOD_INDEXES: [Label; 21] =
 /// The energy counters the plausibility filter watches, in a fixed order.
 const ENERGY_LABELS: [Label; 31] = labels_where!(l => l.facts().energy_counter());
 
+/// ADPS and ADIRn: sent only while a phase is above the subscription, so their presence is
+/// the historic overload signal.
+const OVERLOAD_CURRENTS: [Label; 4] =
+    labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
+
 /// Labels a three-phase short frame may carry.
 const SHORT_FRAME_LABELS: [Label; 7] = [
     Label::Adir1,
@@ -490,9 +495,7 @@ impl Meter {
             self.update_drawn_total(mode, clean);
         }
         let overload = match mode {
-            Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
-                .iter()
-                .any(|&l| self.number(l).is_some()),
+            Mode::Historic => OVERLOAD_CURRENTS.iter().any(|&l| self.number(l).is_some()),
             Mode::Standard => self.stge().is_some_and(Stge::overload),
         };
         if overload && !self.overload {
