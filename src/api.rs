@@ -399,9 +399,9 @@ fn phases_json(m: &Meter) -> Vec<PhaseJson> {
             let overload_label = overload_currents(m).find(|l| l.facts().phase == n);
             PhaseJson {
                 phase: n,
-                current_amperes: first_of(m, &CURRENTS, n),
-                voltage_volts: first_of(m, &VOLTAGES, n),
-                apparent_power_va: first_of(m, &PHASE_POWERS, n),
+                current_amperes: first_of(m, CURRENTS, n),
+                voltage_volts: first_of(m, VOLTAGES, n),
+                apparent_power_va: first_of(m, PHASE_POWERS, n),
                 overload_current_amperes: overload_label.map(|l| m.number(l).unwrap_or(0)),
                 overload_excess_amperes: overload_label.and_then(|l| m.overload_excess_amperes(l)),
                 absent: presence.map(|p| p.absent(n)),

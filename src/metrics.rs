@@ -76,26 +76,27 @@ pub(crate) fn phase_name(l: Label) -> &'static str {
 
 /// Labels of the RMS current of each phase, in the order they are looked up: historic
 /// mono (IINST), historic three-phase (IINSTn), standard (IRMSn). Shared with the JSON API.
-pub(crate) const CURRENTS: [Label; 7] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::Current));
+pub(crate) const CURRENTS: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::Current));
 
 /// Labels of the RMS voltage of each phase (standard mode only).
-pub(crate) const VOLTAGES: [Label; 3] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::Voltage));
+pub(crate) const VOLTAGES: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::Voltage));
 
 /// Labels of the apparent power drawn per phase (three-phase standard mode only).
-pub(crate) const PHASE_POWERS: [Label; 3] = labels_where!(l =>
+pub(crate) const PHASE_POWERS: &[Label] = &labels_where!(l =>
     matches!(l.facts().quantity, Quantity::ApparentPower) && l.facts().phase != 0);
 
 /// Labels of the overload current per phase (historic mode; absent = 0): ADPS / ADIRn carry
 /// the phase current while it is above the subscription, not the excess over it. ADPS on a
 /// single-phase meter, ADIR1-3 on a three-phase one.
 pub(crate) fn overload_currents(m: &Meter) -> impl Iterator<Item = Label> {
-    const OVERLOAD: [Label; 4] =
-        labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
+    const OVERLOAD: &[Label] =
+        &labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
     let (historic, three_phase) = (m.mode() == Some(Mode::Historic), m.three_phase());
     OVERLOAD
-        .into_iter()
+        .iter()
+        .copied()
         .filter(move |l| historic && l.facts().three_phase == three_phase)
 }
 

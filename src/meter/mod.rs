@@ -27,34 +27,34 @@ use text::{Settled, ShortText};
 const LABELS: usize = Label::ALL.len();
 
 /// The historic option indexes, whose sum is the total energy drawn.
-pub const HISTORIC_INDEXES: [Label; 11] = labels_where!(l => matches!(
+pub const HISTORIC_INDEXES: &[Label] = &labels_where!(l => matches!(
     l.facts().quantity, Quantity::PeriodIndex) && matches!(l.mode(), Mode::Historic));
 
 /// The indexes whose growth makes the total energy drawn, in each mode: the option's indexes
 /// in historic mode, EAST alone in standard mode.
 fn drawn_indexes(mode: Mode) -> &'static [Label] {
     match mode {
-        Mode::Historic => &HISTORIC_INDEXES,
+        Mode::Historic => HISTORIC_INDEXES,
         Mode::Standard => &[Label::East],
     }
 }
 
 /// The standard-mode supplier indexes EASF01…EASF10 (NTARF n feeds the n-th).
-pub const SUPPLIER_INDEXES: [Label; 10] = labels_where!(l => matches!(
+pub const SUPPLIER_INDEXES: &[Label] = &labels_where!(l => matches!(
     l.facts().quantity, Quantity::PeriodIndex) && matches!(l.mode(), Mode::Standard));
 
 /// Every index of a tariff period (`teleinfo_index_wh_total`): the historic option indexes,
 /// then the supplier indexes (the label table's order).
-pub const PERIOD_INDEXES: [Label; 21] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::PeriodIndex));
+pub const PERIOD_INDEXES: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::PeriodIndex));
 
 /// The energy counters the plausibility filter watches, in a fixed order.
-const ENERGY_LABELS: [Label; 31] = labels_where!(l => l.facts().energy_counter());
+const ENERGY_LABELS: &[Label] = &labels_where!(l => l.facts().energy_counter());
 
 /// ADPS and ADIRn: sent only while a phase is above the subscription, so their presence is
 /// the historic overload signal.
-const OVERLOAD_CURRENTS: [Label; 4] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
+const OVERLOAD_CURRENTS: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
 
 /// Labels a three-phase short frame may carry.
 const SHORT_FRAME_LABELS: [Label; 7] = [
@@ -628,7 +628,7 @@ impl Meter {
         // The old meter's indexes are not the new one's: withdrawn until the new meter sends
         // its own (found by the pipeline fuzzer: the old index stayed on /metrics after the
         // declared reset, and the new meter's lower one then looked like a decrease).
-        for label in ENERGY_LABELS {
+        for &label in ENERGY_LABELS {
             self.slots[label as usize] = None;
         }
         self.drawn_total = None;

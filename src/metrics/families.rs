@@ -48,9 +48,9 @@ const DAY: &[&str] = &["meter", "day"];
 pub(crate) static FAMILIES: &[Family] = &[
     // ---- meter values ----
     row("teleinfo_index_wh", "Energy index by tariff period (historic option index or EASFnn), Wh.",
-        Counter, P, PERIOD, |m, out| by_name(m, out, &PERIOD_INDEXES)),
+        Counter, P, PERIOD, |m, out| by_name(m, out, PERIOD_INDEXES)),
     row("teleinfo_distributor_index_wh", "Energy index by distributor period (EASDnn), Wh.",
-        Counter, P, PERIOD, |m, out| by_name(m, out, &DISTRIBUTOR_INDEXES)),
+        Counter, P, PERIOD, |m, out| by_name(m, out, DISTRIBUTOR_INDEXES)),
     row("teleinfo_energy_drawn_wh", "Total active energy drawn (EAST, or the sum of the historic indexes), Wh.",
         Counter, M, METER, |m, out| one(m, out, m.energy_drawn_wh())),
     row("teleinfo_energy_injected_wh", "Total active energy injected (EAIT, producers), Wh.",
@@ -62,23 +62,23 @@ pub(crate) static FAMILIES: &[Family] = &[
     row("teleinfo_papp_va", "Apparent power drawn (PAPP or SINSTS), VA.",
         Gauge, M, METER, |m, out| one(m, out, m.apparent_power_va())),
     row("teleinfo_phase_papp_va", "Apparent power drawn per phase (SINSTS1-3), VA.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &PHASE_POWERS)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, PHASE_POWERS)),
     row("teleinfo_injected_papp_va", "Apparent power injected (SINSTI), VA.",
         Gauge, M, METER, |m, out| one(m, out, m.number(Label::Sinsti))),
     row("teleinfo_iinst_amperes", "RMS current per phase (IINST, IINST1-3, IRMS1-3), A.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &CURRENTS)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, CURRENTS)),
     row("teleinfo_imax_amperes", "Maximum current per phase (IMAX, IMAX1-3; constant on Linky), A.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &MAX_CURRENTS)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, MAX_CURRENTS)),
     row("teleinfo_voltage_volts", "RMS voltage per phase (URMS1-3), V.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &VOLTAGES)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, VOLTAGES)),
     row("teleinfo_average_voltage_volts", "Mean voltage over 10 minutes per phase (UMOY1-3), V.",
-        Gauge, Ph, PHASE, |m, out| per_phase(m, out, &AVERAGE_VOLTAGES)),
+        Gauge, Ph, PHASE, |m, out| per_phase(m, out, AVERAGE_VOLTAGES)),
     row("teleinfo_max_papp_va", "Maximum apparent power drawn today or yesterday (SMAXSN, SMAXSN-1, PMAX), VA.",
-        Gauge, M, DAY, |m, out| by_day(m, out, &MAX_POWERS)),
+        Gauge, M, DAY, |m, out| by_day(m, out, MAX_POWERS)),
     row("teleinfo_phase_max_papp_va", "Maximum apparent power drawn per phase today or yesterday (SMAXSNn, SMAXSNn-1), VA.",
         Gauge, Ph, &["meter", "phase", "day"], phase_max_papp),
     row("teleinfo_max_injected_papp_va", "Maximum apparent power injected today or yesterday (SMAXIN, SMAXIN-1), VA.",
-        Gauge, M, DAY, |m, out| by_day(m, out, &MAX_INJECTED_POWERS)),
+        Gauge, M, DAY, |m, out| by_day(m, out, MAX_INJECTED_POWERS)),
     row("teleinfo_load_curve_watts", "Active power of the last two load-curve points (CCASN, CCASN-1, CCAIN, CCAIN-1), W.",
         Gauge, M, &["meter", "direction", "point"], load_curve),
     row("teleinfo_subscribed_current_amperes", "Subscribed current (ISOUSC), A.",
@@ -205,25 +205,25 @@ fn by_day(m: &Meter, out: &mut Series<'_, '_>, labels: &[Label]) -> fmt::Result 
 }
 
 /// The maxima of the whole meter: PMAX (yesterday's, historic), SMAXSN, SMAXSN-1.
-const MAX_POWERS: [Label; 3] = labels_where!(l =>
+const MAX_POWERS: &[Label] = &labels_where!(l =>
     matches!(l.facts().quantity, Quantity::MaxPower(_)) && l.facts().phase == 0);
-const PHASE_MAX_POWERS: [Label; 6] = labels_where!(l =>
+const PHASE_MAX_POWERS: &[Label] = &labels_where!(l =>
     matches!(l.facts().quantity, Quantity::MaxPower(_)) && l.facts().phase != 0);
-const MAX_INJECTED_POWERS: [Label; 2] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::MaxInjectedPower(_)));
-const DISTRIBUTOR_INDEXES: [Label; 4] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::DistributorIndex));
-const REACTIVE: [Label; 4] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::ReactiveEnergy { .. }));
-const LOAD_CURVE: [Label; 4] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::LoadCurve { .. }));
-const MAX_CURRENTS: [Label; 4] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::MaxCurrent));
-const AVERAGE_VOLTAGES: [Label; 3] =
-    labels_where!(l => matches!(l.facts().quantity, Quantity::AverageVoltage));
+const MAX_INJECTED_POWERS: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::MaxInjectedPower(_)));
+const DISTRIBUTOR_INDEXES: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::DistributorIndex));
+const REACTIVE: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::ReactiveEnergy { .. }));
+const LOAD_CURVE: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::LoadCurve { .. }));
+const MAX_CURRENTS: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::MaxCurrent));
+const AVERAGE_VOLTAGES: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::AverageVoltage));
 
 fn phase_max_papp(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
-    for l in PHASE_MAX_POWERS {
+    for &l in PHASE_MAX_POWERS {
         if let Some(v) = m.number(l) {
             out.sample(
                 &[
@@ -239,7 +239,7 @@ fn phase_max_papp(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
 }
 
 fn reactive(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
-    for l in REACTIVE {
+    for &l in REACTIVE {
         if let (Some(v), Quantity::ReactiveEnergy { quadrant }) = (m.number(l), l.facts().quantity)
         {
             out.sample(
@@ -255,7 +255,7 @@ fn reactive(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
 }
 
 fn load_curve(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
-    for l in LOAD_CURVE {
+    for &l in LOAD_CURVE {
         if let (Some(v), Quantity::LoadCurve { injected, previous }) =
             (m.number(l), l.facts().quantity)
         {
