@@ -1,10 +1,18 @@
 //! Each synthetic fixture replayed through `file:` into the real binary: the scraped values
-//! are those of the golden expositions of the unit tests.
+//! are those of the golden expositions of the unit tests (their insta snapshots).
 
 mod common;
 
 use common::data;
 use common::exporter::{Exporter, sample};
+
+/// The exposition in an insta snapshot of src/metrics/tests.rs: what follows its header.
+fn snapshot_body(snap: &str) -> &str {
+    let body = snap
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"));
+    body.map_or_else(|| panic!("not an insta snapshot"), |(_, body)| body)
+}
 
 /// Lines of the golden exposition that depend on when the test runs.
 fn timeless(text: &str) -> Vec<String> {
@@ -33,7 +41,8 @@ fn replay_matches_golden(fixture: &str, golden: &str) {
                         .len() as f64,
                 )
     });
-    let want = timeless(&std::fs::read_to_string(data(&format!("expected/{golden}"))).unwrap());
+    let snap = std::fs::read_to_string(data(&format!("expected/{golden}.snap"))).unwrap();
+    let want = timeless(snapshot_body(&snap));
     let got = timeless(&scrape);
     assert_eq!(got, want, "{fixture}\nlog:\n{}", exporter.log());
 }

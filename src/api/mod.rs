@@ -14,16 +14,16 @@ use std::sync::Arc;
 pub use types::*;
 
 use crate::config::SourceConfig;
-use crate::history::{self, PERIOD_LABELS, TodayEnergy};
+use crate::history::{self, PERIOD_LABELS};
 use crate::localtime::local_midnight;
-use crate::meter::Meter;
+use crate::meter::{Meter, SUPPLIER_INDEXES};
 use crate::meter_handle::MeterHandle;
 use crate::metrics::{
     CURRENTS, PHASE_POWERS, Snapshot, VOLTAGES, mobile_peak, overload_currents, status_flags,
     tempo_colors,
 };
 use crate::tic::stge::{CutoffDevice, Stge};
-use crate::tic::value::{PhasePresence, Relays};
+use crate::tic::value::TariffPeriod;
 use crate::tic::{Label, Mode};
 
 /// What a tariff period is: `base` (one price), `off_peak`, `peak`, `normal` (EJP normal
@@ -35,13 +35,14 @@ use crate::tic::{Label, Mode};
 /// its name (LTARF, e.g. `HEURE CREUSE`, `HP  BLEU`, `INDEX NON CONSO`) says which, in the
 /// supplier's words, recognised here so that no client has to parse them.
 pub fn period_kind(label: Label, name: Option<&str>) -> Option<&'static str> {
-    match label.name() {
-        "BASE" => return Some("base"),
-        "HCHC" | "BBRHCJB" | "BBRHCJW" | "BBRHCJR" => return Some("off_peak"),
-        "HCHP" | "BBRHPJB" | "BBRHPJW" | "BBRHPJR" => return Some("peak"),
-        "EJPHN" => return Some("normal"),
-        "EJPHPM" => return Some("mobile_peak"),
-        _ => {}
+    if let Some(period) = TariffPeriod::of_index(label) {
+        return Some(match period {
+            TariffPeriod::AllHours => "base",
+            TariffPeriod::OffPeak | TariffPeriod::Tempo { peak: false, .. } => "off_peak",
+            TariffPeriod::Peak | TariffPeriod::Tempo { peak: true, .. } => "peak",
+            TariffPeriod::EjpNormal => "normal",
+            TariffPeriod::EjpMobilePeak => "mobile_peak",
+        });
     }
     let name = name?.to_ascii_uppercase();
     let word = |w: &str| {
@@ -64,12 +65,12 @@ pub fn period_kind(label: Label, name: Option<&str>) -> Option<&'static str> {
 /// The Tempo day colour of a tariff period: `blue`, `white` or `red` (from the historic
 /// label `BBRHxJB/W/R`, or BLEU/BLANC/ROUGE in a standard-mode LTARF); `None` outside Tempo.
 pub fn period_color(label: Label, name: Option<&str>) -> Option<&'static str> {
-    match label.name() {
-        "BBRHCJB" | "BBRHPJB" => return Some("blue"),
-        "BBRHCJW" | "BBRHPJW" => return Some("white"),
-        "BBRHCJR" | "BBRHPJR" => return Some("red"),
-        l if !l.starts_with("EASF") => return None,
-        _ => {}
+    match TariffPeriod::of_index(label) {
+        Some(TariffPeriod::Tempo { color, .. }) => return Some(color.as_str()),
+        Some(_) => return None,
+        // Only a supplier index's name says it (a distributor index is no tariff period).
+        None if !SUPPLIER_INDEXES.contains(&label) => return None,
+        None => {}
     }
     let name = name?.to_ascii_uppercase();
     if name.contains("BLEU") {
@@ -170,11 +171,12 @@ fn millis(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn first_of(m: &Meter, table: &[(Label, &str)], phase: &str) -> Option<u64> {
-    table
+/// The first of `labels` about phase `n` (in the label table) that the meter has.
+fn first_of(m: &Meter, labels: &[Label], n: u8) -> Option<u64> {
+    labels
         .iter()
-        .filter(|(_, p)| *p == phase)
-        .find_map(|&(l, _)| m.number(l))
+        .filter(|l| l.facts().phase == n)
+        .find_map(|&l| m.number(l))
 }
 
 fn cutoff_name(d: CutoffDevice) -> &'static str {
@@ -190,91 +192,22 @@ fn cutoff_name(d: CutoffDevice) -> &'static str {
     }
 }
 
-fn meter_json(
-    m: &Meter,
-    source: &SourceConfig,
-    h: &crate::history::History,
-    snapshot: &Snapshot,
-    with_history: bool,
-) -> MeterJson {
-    let now = snapshot.now;
-    let up = m.is_up(now, snapshot.stale_after);
-    let state = match (up, m.health().last_frame) {
-        (true, _) => "up",
-        (false, None) => "waiting",
-        (false, Some(_)) => "down",
-    };
-    let today = h.today(now);
-    let producer = m.producer();
-    MeterJson {
-        name: m.name().to_owned(),
-        source: source.spec.to_string(),
-        state,
-        up,
-        source_open: m.health().open,
-        mode: m.mode().map(Mode::as_str),
-        three_phase: m.three_phase(),
-        producer,
-        serial: m.serial().map(str::to_owned),
-        apparent_power_va: m.apparent_power_va(),
-        injected_power_va: m.number(Label::Sinsti),
-        reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
-        cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
-        subscribed_current_amperes: m.number(Label::Isousc),
-        subscribed_power_va: m.subscribed_power_va(),
-        phases: phases_json(m),
-        overload: m.overload(),
-        overload_events: m.overload_events(),
-        energy_drawn_wh: m.energy_drawn_wh(),
-        energy_injected_wh: m.number(Label::Eait),
-        energy_today_wh: today.map(|t| t.drawn_wh),
-        energy_injected_today_wh: today.filter(|_| producer).map(|t| t.injected_wh),
-        today_since_unix_seconds: today.map(|t| t.since),
-        tariff: tariff_json(m, h, today.as_ref()),
-        tempo: tempo_colors(m).map(|[today, tomorrow]| TempoJson { today, tomorrow }),
-        mobile_peak: mobile_peak(m).map(|[notice, active]| MobilePeakJson { notice, active }),
-        relays: m.number(Label::Relais).map(|r| {
-            let r = Relays(r as u8);
-            (1..=8)
-                .map(|n| RelayJson {
-                    relay: n,
-                    closed: r.closed(n),
-                })
-                .collect()
-        }),
-        status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
-        status_warnings: m.stge().map(status_warnings),
-        cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
-        health: health_json(m, now),
-        history: with_history.then(|| HistoryJson {
-            power_24h: h.power_24h(now),
-            energy_per_hour: h.energy_per_hour(now),
-        }),
-    }
-}
-
-/// The phases of a meter: none before its first frame, then one or three.
+/// One entry per phase the meter has (none before its first frame).
 fn phases_json(m: &Meter) -> Vec<PhaseJson> {
-    const PHASE_NAMES: [&str; 3] = ["1", "2", "3"];
     let phases = match (m.mode(), m.three_phase()) {
         (None, _) => 0,
         (Some(_), false) => 1,
         (Some(_), true) => 3,
     };
-    let overload_labels = overload_currents(m);
-    let presence = m.number(Label::Ppot).map(|b| PhasePresence(b as u8));
+    let presence = m.phase_presence();
     (1..=phases)
         .map(|n: u8| {
-            let name = PHASE_NAMES[usize::from(n - 1)];
-            let overload_label = overload_labels
-                .iter()
-                .find(|(_, p)| *p == name)
-                .map(|&(l, _)| l);
+            let overload_label = overload_currents(m).find(|l| l.facts().phase == n);
             PhaseJson {
                 phase: n,
-                current_amperes: first_of(m, CURRENTS, name),
-                voltage_volts: first_of(m, VOLTAGES, name),
-                apparent_power_va: first_of(m, PHASE_POWERS, name),
+                current_amperes: first_of(m, CURRENTS, n),
+                voltage_volts: first_of(m, VOLTAGES, n),
+                apparent_power_va: first_of(m, PHASE_POWERS, n),
                 overload_current_amperes: overload_label.map(|l| m.number(l).unwrap_or(0)),
                 overload_excess_amperes: overload_label.and_then(|l| m.overload_excess_amperes(l)),
                 absent: presence.map(|p| p.absent(n)),
@@ -283,8 +216,8 @@ fn phases_json(m: &Meter) -> Vec<PhaseJson> {
         .collect()
 }
 
-/// The tariff and its periods, with each period's energy today when something was read today.
-fn tariff_json(m: &Meter, h: &history::History, today: Option<&TodayEnergy>) -> TariffJson {
+/// The tariff: option, calendar, the period now and every period's index and energy today.
+fn tariff_json(m: &Meter, h: &history::History, today: Option<history::TodayEnergy>) -> TariffJson {
     let active = m.active_period().map(|(label, _)| label);
     let periods = PERIOD_LABELS
         .iter()
@@ -318,7 +251,7 @@ fn tariff_json(m: &Meter, h: &history::History, today: Option<&TodayEnergy>) -> 
     }
 }
 
-/// The reading health of a meter at `now`.
+/// Reading health: the counters of `/metrics` and the link doctor's advice.
 fn health_json(m: &Meter, now: f64) -> HealthJson {
     let d = &m.health().decoder;
     let received = d.groups + d.checksum_errors;
@@ -351,6 +284,73 @@ fn health_json(m: &Meter, now: f64) -> HealthJson {
                 advice: cause.advice,
             })
             .collect(),
+    }
+}
+
+fn meter_json(
+    m: &Meter,
+    source: &SourceConfig,
+    h: &history::History,
+    snapshot: &Snapshot,
+    with_history: bool,
+) -> MeterJson {
+    let now = snapshot.now;
+    let up = m.is_up(now, snapshot.stale_after);
+    let state = match (up, m.health().last_frame) {
+        (true, _) => "up",
+        (false, None) => "waiting",
+        (false, Some(_)) => "down",
+    };
+    let phases = phases_json(m);
+    let today = h.today(now);
+    let tariff = tariff_json(m, h, today);
+    let producer = m.producer();
+
+    let health = health_json(m, now);
+
+    MeterJson {
+        name: m.name().to_owned(),
+        source: source.spec.to_string(),
+        state,
+        up,
+        source_open: m.health().open,
+        mode: m.mode().map(Mode::as_str),
+        three_phase: m.three_phase(),
+        producer,
+        serial: m.serial().map(str::to_owned),
+        apparent_power_va: m.apparent_power_va(),
+        injected_power_va: m.number(Label::Sinsti),
+        reference_power_va: m.number(Label::Pref).map(|k| k.saturating_mul(1000)),
+        cutoff_power_va: m.number(Label::Pcoup).map(|k| k.saturating_mul(1000)),
+        subscribed_current_amperes: m.number(Label::Isousc),
+        subscribed_power_va: m.subscribed_power_va(),
+        phases,
+        overload: m.overload(),
+        overload_events: m.overload_events(),
+        energy_drawn_wh: m.energy_drawn_wh(),
+        energy_injected_wh: m.number(Label::Eait),
+        energy_today_wh: today.map(|t| t.drawn_wh),
+        energy_injected_today_wh: today.filter(|_| producer).map(|t| t.injected_wh),
+        today_since_unix_seconds: today.map(|t| t.since),
+        tariff,
+        tempo: tempo_colors(m).map(|[today, tomorrow]| TempoJson { today, tomorrow }),
+        mobile_peak: mobile_peak(m).map(|[notice, active]| MobilePeakJson { notice, active }),
+        relays: m.relays().map(|r| {
+            (1..=8)
+                .map(|n| RelayJson {
+                    relay: n,
+                    closed: r.closed(n),
+                })
+                .collect()
+        }),
+        status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
+        status_warnings: m.stge().map(status_warnings),
+        cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
+        health,
+        history: with_history.then(|| HistoryJson {
+            power_24h: h.power_24h(now),
+            energy_per_hour: h.energy_per_hour(now),
+        }),
     }
 }
 

@@ -15,7 +15,9 @@
 pub mod plausibility;
 pub mod text;
 
-use crate::tic::value::{TariffPeriod, decimal};
+use crate::tic::label::{Quantity, labels_where};
+use crate::tic::stge::TempoColor;
+use crate::tic::value::{OwnedReading, PhasePresence, Reading, Relays, TariffPeriod};
 use crate::tic::{DecoderStats, Frame, Horodate, Label, Mode, Stge};
 use plausibility::{
     DEFAULT_MAX_POWER_VA, EnergyFilter, Limits, RangeFilter, Stamp, VOLTS_PER_AMPERE, Verdict,
@@ -25,82 +27,34 @@ use text::{Settled, ShortText};
 const LABELS: usize = Label::ALL.len();
 
 /// The historic option indexes, whose sum is the total energy drawn.
-pub const HISTORIC_INDEXES: [Label; 11] = [
-    Label::Base,
-    Label::Hchc,
-    Label::Hchp,
-    Label::Ejphn,
-    Label::Ejphpm,
-    Label::Bbrhcjb,
-    Label::Bbrhpjb,
-    Label::Bbrhcjw,
-    Label::Bbrhpjw,
-    Label::Bbrhcjr,
-    Label::Bbrhpjr,
-];
+pub const HISTORIC_INDEXES: &[Label] = &labels_where!(l => matches!(
+    l.facts().quantity, Quantity::PeriodIndex) && matches!(l.mode(), Mode::Historic));
 
 /// The indexes whose growth makes the total energy drawn, in each mode: the option's indexes
 /// in historic mode, EAST alone in standard mode.
 fn drawn_indexes(mode: Mode) -> &'static [Label] {
     match mode {
-        Mode::Historic => &HISTORIC_INDEXES,
+        Mode::Historic => HISTORIC_INDEXES,
         Mode::Standard => &[Label::East],
     }
 }
 
 /// The standard-mode supplier indexes EASF01…EASF10 (NTARF n feeds the n-th).
-pub const SUPPLIER_INDEXES: [Label; 10] = [
-    Label::Easf01,
-    Label::Easf02,
-    Label::Easf03,
-    Label::Easf04,
-    Label::Easf05,
-    Label::Easf06,
-    Label::Easf07,
-    Label::Easf08,
-    Label::Easf09,
-    Label::Easf10,
-];
+pub const SUPPLIER_INDEXES: &[Label] = &labels_where!(l => matches!(
+    l.facts().quantity, Quantity::PeriodIndex) && matches!(l.mode(), Mode::Standard));
 
 /// Every index of a tariff period (`teleinfo_index_wh_total`): the historic option indexes,
-/// then the supplier indexes.
-pub const PERIOD_INDEXES: [Label; 21] = concat(HISTORIC_INDEXES, SUPPLIER_INDEXES);
+/// then the supplier indexes (the label table's order).
+pub const PERIOD_INDEXES: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::PeriodIndex));
 
 /// The energy counters the plausibility filter watches, in a fixed order.
-const ENERGY_LABELS: [Label; 31] = concat(
-    PERIOD_INDEXES,
-    [
-        Label::East,
-        Label::Easd01,
-        Label::Easd02,
-        Label::Easd03,
-        Label::Easd04,
-        Label::Eait,
-        Label::Erq1,
-        Label::Erq2,
-        Label::Erq3,
-        Label::Erq4,
-    ],
-);
+const ENERGY_LABELS: &[Label] = &labels_where!(l => l.facts().energy_counter());
 
-/// Two label arrays end to end (`C` must be `A + B`; checked at compile time).
-const fn concat<const A: usize, const B: usize, const C: usize>(
-    a: [Label; A],
-    b: [Label; B],
-) -> [Label; C] {
-    assert!(A + B == C);
-    let mut out = [Label::Base; C];
-    let mut i = 0;
-    while i < A {
-        out[i] = a[i];
-        i += 1;
-    }
-    while i < C {
-        out[i] = b[i - A];
-        i += 1;
-    }
-    out
-}
+/// ADPS and ADIRn: sent only while a phase is above the subscription, so their presence is
+/// the historic overload signal.
+const OVERLOAD_CURRENTS: &[Label] =
+    &labels_where!(l => matches!(l.facts().quantity, Quantity::OverloadCurrent));
 
 /// Labels a three-phase short frame may carry.
 const SHORT_FRAME_LABELS: [Label; 7] = [
@@ -117,17 +71,9 @@ fn energy_slot(label: Label) -> Option<usize> {
     ENERGY_LABELS.iter().position(|&l| l == label)
 }
 
-/// The last value of one label.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum Slot {
-    /// Not in the last frame that could tell.
-    #[default]
-    Empty,
-    /// A decimal or hexadecimal number (STGE and PPOT as their bits).
-    Number(u64),
-    /// A code or short text as sent (PTEC, OPTARIF, DEMAIN…).
-    Text(ShortText),
-}
+// A kept reading is no larger than the number-or-text slot it replaced: copying a meter for
+// a scrape costs what it did.
+const _: () = assert!(std::mem::size_of::<Option<OwnedReading>>() <= 24);
 
 /// Counters and state of the source that reads a meter.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -192,7 +138,8 @@ pub struct Meter {
     revision: u64,
     mode: Option<Mode>,
     three_phase: bool,
-    slots: [Slot; LABELS],
+    /// The last typed reading of each label (`None`: not in the last frame that could tell).
+    slots: [Option<OwnedReading>; LABELS],
     energy: [EnergyFilter; ENERGY_LABELS.len()],
     /// One per label, used only by the labels [`Limits::range`] checks.
     ranges: [RangeFilter; LABELS],
@@ -224,7 +171,7 @@ impl Meter {
             revision: 0,
             mode: None,
             three_phase: false,
-            slots: [Slot::Empty; LABELS],
+            slots: [None; LABELS],
             energy: [EnergyFilter::default(); ENERGY_LABELS.len()],
             ranges: [RangeFilter::default(); LABELS],
             serial: Settled::default(),
@@ -271,23 +218,60 @@ impl Meter {
         self.three_phase
     }
 
-    /// The last value of a label.
-    pub fn slot(&self, label: Label) -> Slot {
-        self.slots[label as usize]
+    /// The last typed reading of a label.
+    pub fn reading(&self, label: Label) -> Option<&OwnedReading> {
+        self.slots[label as usize].as_ref()
     }
 
-    /// The last value of a numeric label.
+    /// The last value of a measure or count, in its unit ([`Reading::number`]).
     pub fn number(&self, label: Label) -> Option<u64> {
-        match self.slots[label as usize] {
-            Slot::Number(n) => Some(n),
+        self.reading(label).and_then(Reading::number)
+    }
+
+    /// The last value of a text or identifier label, as sent.
+    pub fn text(&self, label: Label) -> Option<&str> {
+        match self.reading(label)? {
+            Reading::Text(t) | Reading::Identifier(t) => Some(t.as_str()),
             _ => None,
         }
     }
 
-    /// The last value of a text label, as sent.
-    pub fn text(&self, label: Label) -> Option<&str> {
-        match &self.slots[label as usize] {
-            Slot::Text(t) => Some(t.as_str()),
+    /// The current tariff period (PTEC), historic mode.
+    pub fn period(&self) -> Option<TariffPeriod> {
+        match self.reading(Label::Ptec)? {
+            Reading::Period(p) => Some(*p),
+            _ => None,
+        }
+    }
+
+    /// Tomorrow's Tempo colour (DEMAIN), historic mode: `Some(None)` while not announced.
+    pub fn tomorrow(&self) -> Option<Option<TempoColor>> {
+        match self.reading(Label::Demain)? {
+            Reading::Tomorrow(c) => Some(*c),
+            _ => None,
+        }
+    }
+
+    /// Which phases are absent (PPOT), three-phase historic mode.
+    pub fn phase_presence(&self) -> Option<PhasePresence> {
+        match self.reading(Label::Ppot)? {
+            Reading::PhasePresence(p) => Some(*p),
+            _ => None,
+        }
+    }
+
+    /// The relays (RELAIS), standard mode.
+    pub fn relays(&self) -> Option<Relays> {
+        match self.reading(Label::Relais)? {
+            Reading::Relays(r) => Some(*r),
+            _ => None,
+        }
+    }
+
+    /// The TIC version (VTIC), standard mode.
+    pub fn tic_version(&self) -> Option<u8> {
+        match self.reading(Label::Vtic)? {
+            Reading::Version(v) => Some(*v),
             _ => None,
         }
     }
@@ -352,7 +336,10 @@ impl Meter {
 
     /// The status register, in standard mode.
     pub fn stge(&self) -> Option<Stge> {
-        self.number(Label::Stge).map(|n| Stge(n as u32))
+        match self.reading(Label::Stge)? {
+            Reading::Status(s) => Some(*s),
+            _ => None,
+        }
     }
 
     /// The cut-off power used by the plausibility filter, in VA.
@@ -429,13 +416,14 @@ impl Meter {
     pub fn active_period(&self) -> Option<(Label, &str)> {
         match self.mode? {
             Mode::Historic => {
-                let ptec = self.text(Label::Ptec)?;
-                let period = TariffPeriod::parse(ptec)?;
-                Some((period.index_label(), ptec))
+                let period = self.period()?;
+                Some((period.index_label(), period.code()))
             }
             Mode::Standard => {
-                let n = self.number(Label::Ntarf)?;
-                let label = *SUPPLIER_INDEXES.get(usize::try_from(n).ok()?.checked_sub(1)?)?;
+                let Reading::TariffIndex(n) = *self.reading(Label::Ntarf)? else {
+                    return None;
+                };
+                let label = *SUPPLIER_INDEXES.get(usize::from(n).checked_sub(1)?)?;
                 Some((label, self.period_name().unwrap_or("")))
             }
         }
@@ -501,38 +489,13 @@ impl Meter {
             seen[label as usize] = true;
         }
         if clean {
-            let forget: &[Label] = if short {
-                &[Label::Adir1, Label::Adir2, Label::Adir3]
-            } else {
-                Label::ALL
-            };
-            for &label in forget {
-                if !seen[label as usize] {
-                    self.slots[label as usize] = Slot::Empty;
-                }
-            }
-            if !short {
-                let absent = |l: Label| !seen[l as usize];
-                if absent(Label::Date) {
-                    self.meter_time = None;
-                }
-                if mode == Mode::Standard {
-                    if absent(Label::Ngtf) {
-                        self.tariff_name.observe(ShortText::default());
-                    }
-                    if absent(Label::Ltarf) {
-                        self.period_name.observe(ShortText::default());
-                    }
-                }
-            }
+            self.forget_absent(&seen, short, mode);
         }
         if !short {
             self.update_drawn_total(mode, clean);
         }
         let overload = match mode {
-            Mode::Historic => [Label::Adps, Label::Adir1, Label::Adir2, Label::Adir3]
-                .iter()
-                .any(|&l| self.number(l).is_some()),
+            Mode::Historic => OVERLOAD_CURRENTS.iter().any(|&l| self.number(l).is_some()),
             Mode::Standard => self.stge().is_some_and(Stge::overload),
         };
         if overload && !self.overload {
@@ -541,6 +504,36 @@ impl Meter {
         self.overload = overload;
         self.health.last_frame = Some(at.host);
         self.revision += 1;
+    }
+
+    /// A clean frame says which groups are absent: their values are forgotten. A short
+    /// frame only says so of the overload currents (it never carries the indexes).
+    fn forget_absent(&mut self, seen: &[bool; LABELS], short: bool, mode: Mode) {
+        let forget: &[Label] = if short {
+            &[Label::Adir1, Label::Adir2, Label::Adir3]
+        } else {
+            Label::ALL
+        };
+        for &label in forget {
+            if !seen[label as usize] {
+                self.slots[label as usize] = None;
+            }
+        }
+        if short {
+            return;
+        }
+        let absent = |l: Label| !seen[l as usize];
+        if absent(Label::Date) {
+            self.meter_time = None;
+        }
+        if mode == Mode::Standard {
+            if absent(Label::Ngtf) {
+                self.tariff_name.observe(ShortText::default());
+            }
+            if absent(Label::Ltarf) {
+                self.period_name.observe(ShortText::default());
+            }
+        }
     }
 
     /// The total drawn is the sum of the mode's indexes (EAST alone in standard mode),
@@ -635,17 +628,17 @@ impl Meter {
         // The old meter's indexes are not the new one's: withdrawn until the new meter sends
         // its own (found by the pipeline fuzzer: the old index stayed on /metrics after the
         // declared reset, and the new meter's lower one then looked like a decrease).
-        for label in ENERGY_LABELS {
-            self.slots[label as usize] = Slot::Empty;
+        for &label in ENERGY_LABELS {
+            self.slots[label as usize] = None;
         }
         self.drawn_total = None;
         self.drawn_seen = [None; HISTORIC_INDEXES.len()];
         self.health.rebases += 1;
     }
 
-    /// Stores one valid group. `Err` when its value does not parse as its label's type (the
-    /// decoder checked its shape, not its meaning: NTARF 00, an STGE or a horodate that does
-    /// not read).
+    /// Stores one valid group as its typed reading. `Err` when its value does not read as
+    /// its label's type (the decoder checked its shape, not its meaning: NTARF 00, an STGE or
+    /// a horodate that does not read).
     fn take(
         &mut self,
         label: Label,
@@ -655,62 +648,65 @@ impl Meter {
         limits: &Limits,
         at: Stamp,
     ) -> Result<(), ValueError> {
-        use Label::*;
         let bad = || ValueError(label);
-        let slot = match label {
-            Stge => Slot::Number(u64::from(crate::tic::Stge::parse(value).ok_or_else(bad)?.0)),
-            Ppot => Slot::Number(u64::from_str_radix(value, 16).map_err(|_| bad())?),
-            Optarif | Ptec | Demain | Hhphc | Motdetat | Ngtf | Ltarf | Adco | Adsc | Prm
-            | Msg2 | Vtic => Slot::Text(ShortText::new(value)),
-            Date => {
+        let reading = crate::tic::value::reading(label, value).map_err(|_| bad())?;
+        let slot = match reading {
+            Reading::MeterTime => {
                 let h = Horodate::parse(horodate.ok_or_else(bad)?.as_bytes()).map_err(|_| bad())?;
                 let t = h.unix_time().map_err(|_| bad())?;
                 self.meter_time = Some((t, t as f64 - at.host));
-                Slot::Empty
+                None
             }
-            // Long texts and schedules are not exported.
-            Msg1 | PjourfTomorrow | Ppointe | Dpm1 | Dpm2 | Dpm3 | Fpm1 | Fpm2 | Fpm3 => {
-                Slot::Empty
-            }
+            // Long texts and schedules are not exported (nor cut to fit a ShortText).
+            Reading::MobilePeakBoundary => None,
+            Reading::Text(_) if value.len() > ShortText::CAPACITY => None,
             _ => {
-                let n = decimal(value).ok_or_else(bad)?;
-                if let Some(i) = energy_slot(label) {
-                    match self.energy[i].offer(n, at, clean, limits.power_va) {
-                        Verdict::Accepted => {}
-                        Verdict::Rebased => self.health.rebases += 1,
-                        Verdict::Rejected => {
-                            self.health.implausible += 1;
-                            return Ok(()); // keep the last accepted value
-                        }
-                    }
-                } else if let Some(range) = limits.range(label)
-                    && self.ranges[label as usize].offer(n, range, clean) == Verdict::Rejected
+                if let Some(n) = reading.number()
+                    && !self.admit(label, n, clean, limits, at)
                 {
-                    // Keep the last value, read a frame or two ago: for a one-off corruption
-                    // it is the best estimate, where withdrawing it would make the series
-                    // flap (a gap at a scrape, a broken `for:` clause).
-                    self.health.out_of_range += 1;
-                    return Ok(());
+                    return Ok(()); // keep the last accepted value
                 }
-                if label == Ntarf && !(1..=10).contains(&n) {
-                    return Err(bad());
-                }
-                Slot::Number(n)
+                Some(reading.into_owned())
             }
         };
         match label {
-            Adco | Adsc if self.serial.observe(ShortText::new(value)) => self.replaced(),
-            Optarif => _ = self.tariff_option.observe(ShortText::new(value)),
-            Ngtf => _ = self.tariff_name.observe(ShortText::new(value)),
-            Ltarf => _ = self.period_name.observe(ShortText::new(value)),
-            Iinst1 | Iinst2 | Iinst3 | Imax1 | Imax2 | Imax3 | Ppot | Adir1 | Adir2 | Adir3
-            | Irms2 | Irms3 | Urms2 | Urms3 | Sinsts1 | Sinsts2 | Sinsts3 => {
-                self.three_phase = true
+            Label::Adco | Label::Adsc if self.serial.observe(ShortText::new(value)) => {
+                self.replaced()
             }
+            Label::Optarif => _ = self.tariff_option.observe(ShortText::new(value)),
+            Label::Ngtf => _ = self.tariff_name.observe(ShortText::new(value)),
+            Label::Ltarf => _ = self.period_name.observe(ShortText::new(value)),
             _ => {}
+        }
+        if label.facts().three_phase {
+            self.three_phase = true;
         }
         self.slots[label as usize] = slot;
         Ok(())
+    }
+
+    /// Whether a number passes its label's plausibility filter: an energy counter's, or the
+    /// range of an instantaneous value ([`Limits::range`]). A value refused is counted.
+    fn admit(&mut self, label: Label, n: u64, clean: bool, limits: &Limits, at: Stamp) -> bool {
+        if let Some(i) = energy_slot(label) {
+            match self.energy[i].offer(n, at, clean, limits.power_va) {
+                Verdict::Accepted => {}
+                Verdict::Rebased => self.health.rebases += 1,
+                Verdict::Rejected => {
+                    self.health.implausible += 1;
+                    return false;
+                }
+            }
+        } else if let Some(range) = limits.range(label)
+            && self.ranges[label as usize].offer(n, range, clean) == Verdict::Rejected
+        {
+            // Keep the last value, read a frame or two ago: for a one-off corruption it is
+            // the best estimate, where withdrawing it would make the series flap (a gap at a
+            // scrape, a broken `for:` clause).
+            self.health.out_of_range += 1;
+            return false;
+        }
+        true
     }
 }
 

@@ -21,6 +21,7 @@
 use std::ops::RangeInclusive;
 
 use crate::tic::Label;
+use crate::tic::label::Quantity;
 
 /// When a value was read: host wall clock and line time.
 ///
@@ -187,7 +188,6 @@ impl Limits {
     /// later is too late to tell), ADPS/ADIRn (their presence is the overload signal, and
     /// their value is the phase current, checked as IINSTn), PREF, PCOUP, ISOUSC.
     pub fn range(&self, label: Label) -> Option<RangeInclusive<u64>> {
-        use Label::*;
         let phases = f64::from(self.phases.max(1));
         let power = self.power_va * POWER_MARGIN;
         let current_power = if self.producer {
@@ -198,12 +198,15 @@ impl Limits {
         let current = current_power * POWER_MARGIN / phases / VOLTS_PER_AMPERE as f64;
         // Float to integer saturates and floors; the bounds are far from either end.
         let up_to = |max: f64| 0..=max as u64;
-        Some(match label {
-            Papp | Sinsts => up_to(power),
-            Sinsts1 | Sinsts2 | Sinsts3 => up_to(power / phases),
-            Iinst | Iinst1 | Iinst2 | Iinst3 | Irms1 | Irms2 | Irms3 => up_to(current),
-            Imax | Imax1 | Imax2 | Imax3 => 0..=(current as u64).max(RATED_MAX_CURRENT_A),
-            Urms1 | Urms2 | Urms3 | Umoy1 | Umoy2 | Umoy3 => VOLTS,
+        let facts = label.facts();
+        // By what the label measures (its row of the label table), so that a new label of a
+        // known quantity is checked without being listed here.
+        Some(match facts.quantity {
+            Quantity::ApparentPower if facts.phase == 0 => up_to(power),
+            Quantity::ApparentPower => up_to(power / phases),
+            Quantity::Current => up_to(current),
+            Quantity::MaxCurrent => 0..=(current as u64).max(RATED_MAX_CURRENT_A),
+            Quantity::Voltage | Quantity::AverageVoltage => VOLTS,
             _ => return None,
         })
     }

@@ -1,43 +1,6 @@
-//! Small inline strings and label values that must settle before they change.
+//! Label values that must settle before they change (their text is a [`ShortText`]).
 
-/// Text of at most 16 bytes stored inline, so that keeping the last value of a text group
-/// (tariff names, serial numbers, period codes) never allocates.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct ShortText {
-    len: u8,
-    bytes: [u8; 16],
-}
-
-impl ShortText {
-    /// Longest text kept; longer inputs are cut (no group the exporter keeps is longer).
-    pub const CAPACITY: usize = 16;
-
-    /// Copies `s` (cut at 16 bytes on a character boundary).
-    pub fn new(s: &str) -> ShortText {
-        let mut end = s.len().min(Self::CAPACITY);
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        let mut bytes = [0u8; 16];
-        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
-        ShortText {
-            len: end as u8,
-            bytes,
-        }
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        // Built from a &str cut on a char boundary, so always valid.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
-    }
-}
-
-impl std::fmt::Debug for ShortText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.as_str().fmt(f)
-    }
-}
+pub use crate::tic::value::ShortText;
 
 /// Consecutive identical observations needed before a label value taken from the line
 /// replaces the current one.
@@ -85,19 +48,6 @@ impl Settled {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn short_text_keeps_sixteen_bytes() {
-        assert_eq!(
-            ShortText::new("  HEURE  PLEINE ").as_str(),
-            "  HEURE  PLEINE "
-        );
-        assert_eq!(
-            ShortText::new("0123456789abcdefXYZ").as_str(),
-            "0123456789abcdef"
-        );
-        assert_eq!(ShortText::new("").as_str(), "");
-    }
 
     #[test]
     fn settled_value_needs_three_identical_frames_to_change() {

@@ -1,6 +1,8 @@
-//! The metric mapping on the synthetic fixtures: exact expected exposition for each, in
-//! `tests/data/expected/` (reviewed line by line against the frames of the protocol digest).
+//! The metric mapping on the synthetic fixtures: exact expected exposition for each, as insta
+//! snapshots in `tests/data/expected/` (reviewed line by line against the frames of the
+//! protocol digest).
 
+use super::family::{Family, Scope, Type};
 use super::*;
 use crate::meter::plausibility::Stamp;
 use crate::tic::Decoder;
@@ -37,31 +39,24 @@ fn render(meters: Vec<Meter>, now: f64, format: Format) -> String {
     .render(format)
 }
 
-fn expected(name: &str) -> String {
-    let path = format!("{}/tests/data/expected/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    text.replace("@VERSION@", env!("CARGO_PKG_VERSION"))
-}
-
-fn check(files: &[&str], expected_file: &str, format: Format) {
+/// Renders the fixtures and compares the exposition with its committed snapshot,
+/// `tests/data/expected/{snapshot}.snap` (also what tests/serve_replay.rs scrapes for). A
+/// mismatch fails the test; `cargo insta review` (or `INSTA_UPDATE=always`) accepts a change
+/// on purpose, CI never does. The version is `@VERSION@` there, so that a release does not
+/// touch the snapshots.
+fn check(files: &[&str], snapshot: &str, format: Format) {
     let got = render(vec![meter_from(files)], T0 + 10.0, format);
-    if std::env::var_os("UPDATE_EXPECTED").is_some() {
-        let path = format!(
-            "{}/tests/data/expected/{expected_file}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::write(path, got.replace(env!("CARGO_PKG_VERSION"), "@VERSION@")).unwrap();
-        return;
-    }
-    let want = expected(expected_file);
-    for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
-        assert_eq!(g, w, "{expected_file}: line {}", i + 1);
-    }
-    assert_eq!(
-        got.lines().count(),
-        want.lines().count(),
-        "{expected_file}: line count"
+    let got = got.replace(
+        &format!("version=\"{}\"", env!("CARGO_PKG_VERSION")),
+        "version=\"@VERSION@\"",
     );
+    insta::with_settings!({
+        snapshot_path => "../../tests/data/expected",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(snapshot, got);
+    });
 }
 
 #[test]
@@ -226,4 +221,126 @@ fn several_meters_are_grouped_by_family() {
         ]
     );
     assert_eq!(text.matches("# TYPE teleinfo_papp_va gauge").count(), 1);
+}
+
+/// One family row of a docs/metrics.md table (`| metric | type | labels | …`): the heading
+/// it is under, the exposed name, the type cell and the label names.
+struct DocFamily {
+    section: String,
+    name: String,
+    kind: String,
+    labels: Vec<String>,
+}
+
+/// The families of docs/metrics.md as it is written: every row of a table whose header
+/// starts with `| metric | type | labels |`, under the `## ` heading it follows.
+fn doc_families() -> Vec<DocFamily> {
+    let doc = include_str!("../../docs/metrics.md");
+    let mut section = "";
+    let mut in_table = false;
+    let mut families = Vec::new();
+    for line in doc.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            section = heading;
+        }
+        if line.starts_with("| metric | type | labels |") {
+            in_table = true;
+            continue;
+        }
+        if !line.starts_with('|') {
+            in_table = false;
+        }
+        if !in_table || line.starts_with("|---") {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        families.push(DocFamily {
+            section: section.to_owned(),
+            name: cells[1].trim_matches('`').to_owned(),
+            kind: cells[2].to_owned(),
+            labels: doc_labels(cells[3]),
+        });
+    }
+    families
+}
+
+/// The label names of a labels cell: `meter, day (today, yesterday), flag ∈ {a, b}` gives
+/// meter, day, flag (the value sets in brackets are dropped).
+fn doc_labels(cell: &str) -> Vec<String> {
+    let mut depth = 0;
+    let names: String = cell
+        .chars()
+        .filter(|&c| {
+            match c {
+                '(' | '{' => depth += 1,
+                ')' | '}' => depth -= 1,
+                _ => return depth == 0,
+            }
+            false
+        })
+        .collect();
+    names
+        .split(',')
+        .filter_map(|n| n.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The type a docs/metrics.md type cell names.
+fn doc_type(cell: &str) -> Type {
+    match cell {
+        "counter" => Type::Counter,
+        "gauge (0/1)" => Type::Flag,
+        "gauge (=1)" => Type::Info,
+        // A plain value, or a small code with its range: `gauge (0-7)`.
+        _ if cell == "gauge" || cell.starts_with("gauge (") => Type::Gauge,
+        _ => panic!("docs/metrics.md: unknown type {cell:?}"),
+    }
+}
+
+#[test]
+fn the_family_table_is_the_catalog_of_docs_metrics_md() {
+    let doc = doc_families();
+    let table: Vec<String> = FAMILIES.iter().map(Family::exposed_name).collect();
+    let documented: Vec<&str> = doc.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(table, documented, "the same families, in the same order");
+    for (family, d) in FAMILIES.iter().zip(&doc) {
+        assert_eq!(family.kind, doc_type(&d.kind), "{}: type", d.name);
+        assert_eq!(family.labels, d.labels, "{}: labels", d.name);
+        let health = d.section.starts_with("Reading health");
+        let per_source = matches!(family.scope, Scope::Source | Scope::Process);
+        assert_eq!(
+            per_source, health,
+            "{}: scope {:?} under {:?}",
+            d.name, family.scope, d.section
+        );
+        match family.scope {
+            Scope::Phase => assert!(family.labels.contains(&"phase"), "{}", d.name),
+            Scope::Period => assert!(family.labels.contains(&"period"), "{}", d.name),
+            Scope::Process => assert!(!family.labels.contains(&"meter"), "{}", d.name),
+            _ => assert_eq!(family.labels.first(), Some(&"meter"), "{}", d.name),
+        }
+        assert!(
+            !family.name.ends_with("_total"),
+            "{}: the crate appends _total",
+            family.name
+        );
+    }
+}
+
+#[test]
+fn the_doc_parser_reads_every_table_row() {
+    // Every backquoted teleinfo_ name at the start of a table row is a family row: none is
+    // missed because its table is written another way.
+    let doc = include_str!("../../docs/metrics.md");
+    let rows = doc
+        .lines()
+        .filter(|l| l.starts_with("| `teleinfo_"))
+        .count();
+    assert_eq!(rows, doc_families().len());
+    assert_eq!(
+        doc_labels("meter, direction (drawn, injected), point (current, previous)"),
+        ["meter", "direction", "point"]
+    );
+    assert_eq!(doc_labels("meter, flag ∈ {a, b}"), ["meter", "flag"]);
 }

@@ -177,20 +177,20 @@ impl Display for Horodate {
 }
 
 /// The value alone, without its horodate (see [`Typed`]'s rendering for both).
-impl Display for Reading<'_> {
+impl<S: AsRef<str>> Display for Reading<S> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let n = |v: u32| Grouped(u64::from(v));
-        match *self {
-            Reading::Identifier(s) => f.write_str(s),
+        match self {
+            Reading::Identifier(s) => f.write_str(s.as_ref()),
             Reading::TariffOption(o) => o.fmt(f),
-            Reading::Energy { wh } => write!(f, "{} Wh", Grouped(wh)),
-            Reading::ReactiveEnergy { varh } => write!(f, "{} varh", Grouped(varh)),
-            Reading::ApparentPower { va } => write!(f, "{} VA", n(va)),
-            Reading::ActivePower { w } => write!(f, "{} W", n(w)),
-            Reading::PowerKva { kva } => write!(f, "{} kVA", n(kva)),
-            Reading::Current { amperes } => write!(f, "{} A", n(amperes)),
-            Reading::Voltage { volts } => write!(f, "{} V", n(volts)),
-            Reading::Minutes(m) => write!(f, "{} min", n(m)),
+            Reading::Energy { wh } => write!(f, "{} Wh", Grouped(*wh)),
+            Reading::ReactiveEnergy { varh } => write!(f, "{} varh", Grouped(*varh)),
+            Reading::ApparentPower { va } => write!(f, "{} VA", n(*va)),
+            Reading::ActivePower { w } => write!(f, "{} W", n(*w)),
+            Reading::PowerKva { kva } => write!(f, "{} kVA", n(*kva)),
+            Reading::Current { amperes } => write!(f, "{} A", n(*amperes)),
+            Reading::Voltage { volts } => write!(f, "{} V", n(*volts)),
+            Reading::Minutes(m) => write!(f, "{} min", n(*m)),
             Reading::Period(p) => p.fmt(f),
             Reading::Tomorrow(None) => f.write_str("not known yet"),
             Reading::Tomorrow(Some(c)) => write!(f, "Tempo {c} day"),
@@ -203,7 +203,7 @@ impl Display for Reading<'_> {
             Reading::MeterTime => f.write_str("meter time"),
             Reading::MobilePeakBoundary => f.write_str("mobile-peak boundary"),
             // The padding is the meter's, not part of what it says.
-            Reading::Text(s) => f.write_str(s.trim()),
+            Reading::Text(s) => f.write_str(s.as_ref().trim()),
         }
     }
 }

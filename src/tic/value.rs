@@ -6,7 +6,7 @@
 
 use super::frame::Group;
 use super::horodate::{Horodate, HorodateError};
-use super::label::Label;
+use super::label::{Label, Quantity};
 use super::stge::{Stge, TempoColor};
 
 /// Why a group's value cannot be read as its label's type.
@@ -96,6 +96,35 @@ impl TariffPeriod {
         })
     }
 
+    /// The period as the meter sends it (PTEC), e.g. `HC..` or `HPJW`: the name of the
+    /// period in `teleinfo_active_period`, without keeping the text.
+    pub fn code(self) -> &'static str {
+        match self {
+            TariffPeriod::AllHours => "TH..",
+            TariffPeriod::OffPeak => "HC..",
+            TariffPeriod::Peak => "HP..",
+            TariffPeriod::EjpNormal => "HN..",
+            TariffPeriod::EjpMobilePeak => "PM..",
+            TariffPeriod::Tempo { color, peak } => match (color, peak) {
+                (TempoColor::Blue, false) => "HCJB",
+                (TempoColor::Blue, true) => "HPJB",
+                (TempoColor::White, false) => "HCJW",
+                (TempoColor::White, true) => "HPJW",
+                (TempoColor::Red, false) => "HCJR",
+                (TempoColor::Red, true) => "HPJR",
+            },
+        }
+    }
+
+    /// The period whose energy a historic index counts (`HCHC` is fed during `HC..`); `None`
+    /// for a label that is no historic option index. The inverse of [`Self::index_label`].
+    pub fn of_index(label: Label) -> Option<TariffPeriod> {
+        crate::tic::label::PERIOD_CODES
+            .iter()
+            .filter_map(|code| TariffPeriod::parse(code))
+            .find(|p| p.index_label() == label)
+    }
+
     /// The index label that counts energy during this period (PTEC `HC..` feeds `HCHC`).
     pub fn index_label(self) -> Label {
         match self {
@@ -138,11 +167,13 @@ impl PhasePresence {
     }
 }
 
-/// A group's value with its type and unit.
+/// A group's value with its type and unit. `S` is how its text is held: `&str` in the frame
+/// ([`Typed`]), [`ShortText`] once kept past it ([`OwnedReading`], what a meter stores), so
+/// that one type says what a value is wherever it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reading<'a> {
+pub enum Reading<S> {
     /// ADCO, ADSC (meter serial) or PRM (delivery point): digits, kept as text.
-    Identifier(&'a str),
+    Identifier(S),
     /// OPTARIF.
     TariffOption(TariffOption),
     /// Active energy index or total, in Wh.
@@ -183,15 +214,117 @@ pub enum Reading<'a> {
     MobilePeakBoundary,
     /// Free text as sent, padding kept (NGTF, LTARF, MSG1, MSG2, HHPHC, MOTDETAT, PJOURF+1,
     /// PPOINTE).
-    Text(&'a str),
+    Text(S),
+}
+
+/// A reading kept past its frame: its text copied inline, so keeping it never allocates and a
+/// meter stays cheap to copy.
+pub type OwnedReading = Reading<ShortText>;
+
+impl Reading<&str> {
+    /// The reading kept past its frame (texts cut at [`ShortText::CAPACITY`]).
+    pub fn into_owned(self) -> OwnedReading {
+        self.map(ShortText::new)
+    }
+}
+
+impl<S> Reading<S> {
+    /// The same reading with its text held another way.
+    pub fn map<T>(self, text: impl FnOnce(S) -> T) -> Reading<T> {
+        match self {
+            Reading::Identifier(s) => Reading::Identifier(text(s)),
+            Reading::Text(s) => Reading::Text(text(s)),
+            Reading::TariffOption(o) => Reading::TariffOption(o),
+            Reading::Energy { wh } => Reading::Energy { wh },
+            Reading::ReactiveEnergy { varh } => Reading::ReactiveEnergy { varh },
+            Reading::ApparentPower { va } => Reading::ApparentPower { va },
+            Reading::ActivePower { w } => Reading::ActivePower { w },
+            Reading::PowerKva { kva } => Reading::PowerKva { kva },
+            Reading::Current { amperes } => Reading::Current { amperes },
+            Reading::Voltage { volts } => Reading::Voltage { volts },
+            Reading::Minutes(m) => Reading::Minutes(m),
+            Reading::Period(p) => Reading::Period(p),
+            Reading::Tomorrow(c) => Reading::Tomorrow(c),
+            Reading::Status(s) => Reading::Status(s),
+            Reading::Relays(r) => Reading::Relays(r),
+            Reading::PhasePresence(p) => Reading::PhasePresence(p),
+            Reading::TariffIndex(n) => Reading::TariffIndex(n),
+            Reading::DayProfile(n) => Reading::DayProfile(n),
+            Reading::Version(v) => Reading::Version(v),
+            Reading::MeterTime => Reading::MeterTime,
+            Reading::MobilePeakBoundary => Reading::MobilePeakBoundary,
+        }
+    }
+
+    /// The number a measure or a small count reads as, in its unit (Wh, VA, A, kVA …);
+    /// `None` for texts, codes and registers, which have typed accessors of their own.
+    pub fn number(&self) -> Option<u64> {
+        Some(match *self {
+            Reading::Energy { wh } => wh,
+            Reading::ReactiveEnergy { varh } => varh,
+            Reading::ApparentPower { va: n }
+            | Reading::ActivePower { w: n }
+            | Reading::PowerKva { kva: n }
+            | Reading::Current { amperes: n }
+            | Reading::Voltage { volts: n }
+            | Reading::Minutes(n) => u64::from(n),
+            Reading::TariffIndex(n) | Reading::DayProfile(n) | Reading::Version(n) => u64::from(n),
+            _ => return None,
+        })
+    }
 }
 
 /// A typed group: the reading and, in standard mode, its horodate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Typed<'a> {
     pub label: Label,
-    pub reading: Reading<'a>,
+    pub reading: Reading<&'a str>,
     pub horodate: Option<Horodate>,
+}
+
+/// Text of at most 16 bytes stored inline, so that keeping the last value of a text group
+/// (tariff names, serial numbers, period codes) never allocates.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShortText {
+    len: u8,
+    bytes: [u8; 16],
+}
+
+impl ShortText {
+    /// Longest text kept; longer inputs are cut (no group the exporter keeps is longer).
+    pub const CAPACITY: usize = 16;
+
+    /// Copies `s` (cut at 16 bytes on a character boundary).
+    pub fn new(s: &str) -> ShortText {
+        let mut end = s.len().min(Self::CAPACITY);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0u8; 16];
+        bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
+        ShortText {
+            len: end as u8,
+            bytes,
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Built from a &str cut on a char boundary, so always valid.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
+impl AsRef<str> for ShortText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
 }
 
 /// Parses a zero-padded decimal number; `None` on anything else (sign, space, overflow).
@@ -221,12 +354,14 @@ impl<'a> Group<'a> {
     }
 }
 
-/// Reads `value` as the type of `label`.
-pub fn reading(label: Label, value: &str) -> Result<Reading<'_>, ValueError> {
+/// Reads `value` as the type of `label`: a measure by its quantity (a column of the label
+/// table, which gives the unit), anything else by its label.
+pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
     use Label::*;
+    if let Some(measure) = measure(label, value) {
+        return measure;
+    }
     let number = || decimal(value).ok_or(ValueError::NotDecimal(label));
-    let small =
-        || number().and_then(|n| u32::try_from(n).map_err(|_| ValueError::OutOfRange(label)));
     Ok(match label {
         Adco | Adsc | Prm => {
             number()?;
@@ -241,21 +376,6 @@ pub fn reading(label: Label, value: &str) -> Result<Reading<'_>, ValueError> {
                 _ => return Err(ValueError::UnknownCode(label)),
             },
         }),
-        Base | Hchc | Hchp | Ejphn | Ejphpm | Bbrhcjb | Bbrhpjb | Bbrhcjw | Bbrhpjw | Bbrhcjr
-        | Bbrhpjr | East | Easf01 | Easf02 | Easf03 | Easf04 | Easf05 | Easf06 | Easf07
-        | Easf08 | Easf09 | Easf10 | Easd01 | Easd02 | Easd03 | Easd04 | Eait => {
-            Reading::Energy { wh: number()? }
-        }
-        Erq1 | Erq2 | Erq3 | Erq4 => Reading::ReactiveEnergy { varh: number()? },
-        Papp | Pmax | Sinsts | Sinsts1 | Sinsts2 | Sinsts3 | Smaxsn | Smaxsn1 | Smaxsn2
-        | Smaxsn3 | SmaxsnYesterday | Smaxsn1Yesterday | Smaxsn2Yesterday | Smaxsn3Yesterday
-        | Sinsti | Smaxin | SmaxinYesterday => Reading::ApparentPower { va: small()? },
-        Ccasn | CcasnPrevious | Ccain | CcainPrevious => Reading::ActivePower { w: small()? },
-        Pref | Pcoup => Reading::PowerKva { kva: small()? },
-        Isousc | Iinst | Iinst1 | Iinst2 | Iinst3 | Adps | Adir1 | Adir2 | Adir3 | Imax | Imax1
-        | Imax2 | Imax3 | Irms1 | Irms2 | Irms3 => Reading::Current { amperes: small()? },
-        Urms1 | Urms2 | Urms3 | Umoy1 | Umoy2 | Umoy3 => Reading::Voltage { volts: small()? },
-        Pejp => Reading::Minutes(small()?),
         Ptec => Reading::Period(TariffPeriod::parse(value).ok_or(ValueError::UnknownCode(label))?),
         Demain => Reading::Tomorrow(match value {
             "----" => None,
@@ -291,12 +411,55 @@ pub fn reading(label: Label, value: &str) -> Result<Reading<'_>, ValueError> {
         Ngtf | Ltarf | Msg1 | Msg2 | Hhphc | Motdetat | PjourfTomorrow | Ppointe => {
             Reading::Text(value)
         }
+        // Every other label is a measure, read by `measure` (checked for every label by the
+        // test `every_label_reads_as_its_type`).
+        _ => return Err(ValueError::UnknownLabel),
     })
+}
+
+/// Reads the value of a label that measures something, in the unit of its quantity; `None`
+/// for the other labels.
+fn measure(label: Label, value: &str) -> Option<Result<Reading<&str>, ValueError>> {
+    use Quantity::*;
+    let number = || decimal(value).ok_or(ValueError::NotDecimal(label));
+    let small =
+        || number().and_then(|n| u32::try_from(n).map_err(|_| ValueError::OutOfRange(label)));
+    let reading = match label.facts().quantity {
+        Other => return None,
+        PeriodIndex | DistributorIndex | EnergyDrawn | EnergyInjected => {
+            number().map(|wh| Reading::Energy { wh })
+        }
+        ReactiveEnergy { .. } => number().map(|varh| Reading::ReactiveEnergy { varh }),
+        ApparentPower | InjectedPower | MaxPower(_) | MaxInjectedPower(_) => {
+            small().map(|va| Reading::ApparentPower { va })
+        }
+        LoadCurve { .. } => small().map(|w| Reading::ActivePower { w }),
+        PowerSetting => small().map(|kva| Reading::PowerKva { kva }),
+        Current | OverloadCurrent | MaxCurrent | SubscribedCurrent => {
+            small().map(|amperes| Reading::Current { amperes })
+        }
+        Voltage | AverageVoltage => small().map(|volts| Reading::Voltage { volts }),
+        Notice => small().map(Reading::Minutes),
+    };
+    Some(reading)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_text_keeps_sixteen_bytes() {
+        assert_eq!(
+            ShortText::new("  HEURE  PLEINE ").as_str(),
+            "  HEURE  PLEINE "
+        );
+        assert_eq!(
+            ShortText::new("0123456789abcdefXYZ").as_str(),
+            "0123456789abcdef"
+        );
+        assert_eq!(ShortText::new("").as_str(), "");
+    }
 
     #[test]
     fn decimal_is_never_octal_and_never_panics() {
@@ -310,6 +473,36 @@ mod tests {
         );
         for bad in ["", "+12", "-1", " 12", "1 2", "0x1", "１"] {
             assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_label_reads_as_its_type() {
+        use crate::tic::label::Charset;
+        // A value of each label's shape: a measure by its quantity, the others by their own
+        // arm of `reading`; none is left without a type.
+        for &label in Label::ALL {
+            let spec = label.spec();
+            let width = usize::from(spec.width);
+            let value = match spec.charset {
+                Charset::Digits if label == Label::Ntarf => "01".to_owned(),
+                Charset::Digits | Charset::Hex => "0".repeat(width),
+                Charset::Printable | Charset::DayProfile => " ".repeat(width),
+                Charset::OneOf(codes) => codes[0].to_owned(),
+                Charset::TariffOption => "BASE".to_owned(),
+            };
+            let read = reading(label, &value);
+            assert_ne!(read, Err(ValueError::UnknownLabel), "{label:?}");
+            let measures = label.facts().quantity != Quantity::Other;
+            assert_eq!(
+                read.map(|r| r.number().is_some()),
+                Ok(measures
+                    || matches!(
+                        label,
+                        Label::Ntarf | Label::Njourf | Label::NjourfTomorrow | Label::Vtic
+                    )),
+                "{label:?}"
+            );
         }
     }
 
@@ -357,6 +550,12 @@ mod tests {
             Some(Label::Bbrhpjr)
         );
         assert_eq!(TariffPeriod::parse("HPJX"), None);
+        for &code in crate::tic::label::PERIOD_CODES {
+            assert_eq!(
+                TariffPeriod::parse(code).map(TariffPeriod::code),
+                Some(code)
+            );
+        }
         assert_eq!(TariffPeriod::parse("TH."), None);
     }
 
