@@ -357,10 +357,9 @@ impl Decoder {
         };
         let old = self.len;
         self.len += take;
-        let seen = copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
         // Every byte comes through here, where the copy already reads it: a clean 7E1 stream
         // pays nothing for the count.
-        self.group_high_bit |= seen >= 0x80;
+        self.group_high_bit |= copy_masked(&mut self.buf[old..], &data[..take]);
     }
 
     fn on_framing_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
@@ -662,39 +661,33 @@ fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
     }
 }
 
-/// Copies `src` to the start of `dest`, passing every byte through `map` (masking to 7 bits,
-/// or nothing), and returns the OR of the bytes copied (before `map`): whether one had bit 7.
+/// Copies `src` to the start of `dest` masked to 7 bits, and says whether a byte had bit 7 set
+/// (a port read as 8N1).
 ///
-/// The pieces copied are short (a group, or the part of one that a chunk holds), and a call to
-/// `memcpy` plus a loop cost more in branches than the copy itself. Up to 32 bytes, two
-/// overlapping fixed-size copies (the first and the last 16, 8 or 4 bytes) move any length
-/// with one branch on its size class.
+/// The pieces copied are short (a group, or the part of one that a chunk holds), where a call
+/// to `memcpy` and a byte loop cost more than the copy: this moves eight bytes at a time, the
+/// last eight as one word that overlaps the previous ones.
 #[inline]
-fn copy_with(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) -> u8 {
-    fn copy<const N: usize>(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) -> u8 {
-        let (Some(head), Some(tail)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) else {
-            unreachable!("src has at least N bytes");
-        };
-        // Head and tail overlap and cover every byte of `src`.
-        let seen = head.iter().chain(tail).fold(0, |acc, &b| acc | b);
-        let (head, tail) = (head.map(map), tail.map(map));
-        dest[..N].copy_from_slice(&head);
-        dest[src.len() - N..src.len()].copy_from_slice(&tail);
-        seen
-    }
-    match src.len() {
-        16..=32 => copy::<16>(dest, src, map),
-        8..=15 => copy::<8>(dest, src, map),
-        4..=7 => copy::<4>(dest, src, map),
-        _ => {
-            let mut seen = 0;
-            for (d, &s) in dest[..src.len()].iter_mut().zip(src) {
-                seen |= s;
-                *d = map(s);
-            }
-            seen
+fn copy_masked(dest: &mut [u8], src: &[u8]) -> bool {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let dest = &mut dest[..src.len()];
+    let Some(&last) = src.last_chunk::<8>() else {
+        let mut seen = 0;
+        for (d, &s) in dest.iter_mut().zip(src) {
+            seen |= s;
+            *d = s & 0x7F;
         }
+        return seen >= 0x80;
+    };
+    let mut seen = u64::from_le_bytes(last);
+    for (d, s) in dest.chunks_exact_mut(8).zip(src.chunks_exact(8)) {
+        let w = s.first_chunk().map_or(0, |w| u64::from_le_bytes(*w));
+        seen |= w;
+        d.copy_from_slice(&(w & LOW7).to_le_bytes());
     }
+    let n = dest.len();
+    dest[n - 8..].copy_from_slice(&(u64::from_le_bytes(last) & LOW7).to_le_bytes());
+    seen & !LOW7 != 0
 }
 
 /// Offsets into the frame buffer fit in u16: the buffer never exceeds
@@ -758,6 +751,24 @@ mod tests {
             (plain.stats().groups, plain.stats().checksum_errors),
             (4, 1)
         );
+    }
+
+    #[test]
+    fn masked_copy_agrees_with_a_byte_loop() {
+        for len in 0..40usize {
+            for high in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                let mut src: Vec<u8> = (0..len).map(|i| b'0' + (i % 64) as u8).collect();
+                if let Some(at) = high.filter(|&at| at < len) {
+                    src[at] |= 0x80;
+                }
+                let mut dest = [0xAAu8; 48];
+                let seen = copy_masked(&mut dest, &src);
+                let masked: Vec<u8> = src.iter().map(|b| b & 0x7F).collect();
+                assert_eq!(&dest[..len], &masked[..], "{len} {high:?}");
+                assert!(dest[len..].iter().all(|&b| b == 0xAA));
+                assert_eq!(seen, src.iter().any(|&b| b >= 0x80), "{len} {high:?}");
+            }
+        }
     }
 
     #[test]
