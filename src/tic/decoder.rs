@@ -16,8 +16,7 @@
 use super::Mode;
 use super::control::{CR, EOT, ETX, LF, STX};
 use super::frame::{Frame, Group, GroupSpan};
-use super::group::{self, FormatError, GroupError, ParsedGroup, WINDOW};
-use super::label::{LAYOUTS, Label};
+use super::group::{self, FormatError, GroupError, ParsedGroup};
 
 /// Longest group accepted, in bytes between LF and CR. The longest group of the specification
 /// (PJOURF+1) has 109; this leaves room for unknown labels.
@@ -27,8 +26,9 @@ pub const MAX_GROUP_LEN: usize = 256;
 /// mode is about 1.6 kB; this is several times that.
 pub const MAX_FRAME_LEN: usize = 8192;
 
-/// Size of the frame buffer: the longest frame, a group being read, and a window of slack.
-const BUF_LEN: usize = MAX_FRAME_LEN + MAX_GROUP_LEN + WINDOW;
+/// Size of the frame buffer: the longest frame and a group being read (a frame is checked
+/// against [`MAX_FRAME_LEN`] at each framing byte, so at most one group runs past it).
+const BUF_LEN: usize = MAX_FRAME_LEN + MAX_GROUP_LEN;
 
 /// Most valid groups kept for one frame (a standard three-phase producer frame has about 70).
 pub const MAX_GROUPS: usize = 512;
@@ -122,10 +122,8 @@ impl<F: FnMut(&Frame<'_>)> Sink for Frames<F> {
 
 /// The state of a streaming TIC decoder. See the module documentation.
 pub struct Decoder {
-    /// Valid groups of the current frame, then the group being read, in `buf[..len]`.
-    ///
-    /// Allocated once with [`WINDOW`] bytes of slack past the longest content, so that a group
-    /// can always be read or written as a whole fixed-size window (see [`Decoder::fast_groups`]).
+    /// Valid groups of the current frame, then the group being read, in `buf[..len]`;
+    /// allocated once at its maximum size.
     buf: Box<[u8; BUF_LEN]>,
     len: usize,
     /// Spans of the valid groups of the current frame, in `spans[..span_count]`; allocated
@@ -143,10 +141,6 @@ pub struct Decoder {
     /// Bytes since the current frame's STX.
     frame_len: usize,
     frame_mode: Option<Mode>,
-    /// The mode of the last groups the fast path took: the first group of a frame is tried
-    /// in it (a group of the other mode then goes through the byte-level path, which sets the
-    /// frame's mode for the next ones).
-    mode_hint: Mode,
     frame_dropped: u32,
     lf_streak: u32,
     /// The last group was cut by an LF and was invalid: that LF was probably a corrupted byte
@@ -157,8 +151,8 @@ pub struct Decoder {
     suspect_next: bool,
     /// A CR ended a group and no group started since: a control byte other than LF here is
     /// a corrupted LF, and starts the next group (see [`Decoder::feed_sink`]). Not cleared by
-    /// STX, ETX or EOT (one store less per group on the byte-level path): a stray byte right
-    /// after those starts a group that fails, as noise should.
+    /// STX, ETX or EOT (one store less per group): a stray byte right after those starts a
+    /// group that fails, as noise should.
     after_cr: bool,
     /// An STX or ETX was seen since the session began ([`Decoder::finish`] ends one).
     mark_seen: bool,
@@ -183,7 +177,9 @@ static IS_FRAMING: [bool; 256] = {
 
 /// Index of the first framing byte of `input`, or its length.
 ///
-/// The scan of the byte-level path: it tests 8 bytes at a time. Masked to 7 bits and XORed
+/// The decoder's one search: the content of every group is scanned here for its CR, so it
+/// tests 8 bytes at a time (one branch per word, not per byte; `memchr` finds one to three
+/// bytes, and five are framing). Masked to 7 bits and XORed
 /// with HT, the five framing bytes become 0x0B, 0x0A, 0x0D, 0x03, 0x04: non-zero and below
 /// 0x0E, while HT (frequent in standard mode) becomes zero and is skipped. Every framing byte
 /// is flagged; other control bytes can be too (as can bytes above one, through a borrow), but
@@ -264,7 +260,6 @@ impl Decoder {
             in_frame: false,
             frame_len: 0,
             frame_mode: None,
-            mode_hint: Mode::Historic,
             frame_dropped: 0,
             lf_streak: 0,
             suspect_next: false,
@@ -298,15 +293,9 @@ impl Decoder {
         self.stats.bytes += input.len() as u64;
         let mut pos = 0;
         while pos < input.len() {
-            // Nearly every group of a frame is whole inside the chunk and valid: take those in
-            // one go, up to the first that is not. That one, the frame's end and anything else
-            // go through the byte-level state machine below.
-            if self.in_frame && !self.in_group && input[pos] == LF {
-                pos = self.fast_groups(input, pos);
-            }
             let rest = &input[pos..];
-            // After the fast path, and between frames, the next byte is often framing itself
-            // (ETX after the last group, STX after ETX): no scan then.
+            // Between groups and between frames the next byte is often framing itself (LF after
+            // CR, ETX after the last group, STX after ETX): no scan then.
             let n = match rest.first() {
                 Some(&b) if IS_FRAMING[usize::from(b)] => 0,
                 _ => find_framing_byte(rest),
@@ -340,96 +329,6 @@ impl Decoder {
         }
     }
 
-    /// The fast path for the groups from the LF at `input[lf]`, when the decoder is in a frame
-    /// and between groups: takes every consecutive group that is whole in `input`, plain 7-bit
-    /// text and valid, and returns the position after the last one taken (`lf` if none). The
-    /// first group it does not take is left to the byte-level path, which handles every case
-    /// (so this only has to be right when it answers).
-    ///
-    /// Its effect is that of the byte-level path on each `LF content CR`: each group is read
-    /// as a fixed 32-byte window, so finding its end, validating it
-    /// ([`group::check_window`]) and copying it into the frame buffer (a fixed-size copy into
-    /// the buffer's slack) involve no loop over its bytes, and nothing needs masking (the bytes
-    /// were checked to be text). The frame's state is kept in locals for the run and stored
-    /// once at its end. Groups are tried in the frame's mode, or for its first group in the
-    /// mode of the last frame.
-    fn fast_groups(&mut self, input: &[u8], lf: usize) -> usize {
-        if self.frame_mode.unwrap_or(self.mode_hint) == Mode::Standard {
-            self.fast_groups_of::<true>(input, lf)
-        } else {
-            self.fast_groups_of::<false>(input, lf)
-        }
-    }
-
-    /// [`Decoder::fast_groups`] for a frame of standard mode (`STANDARD`) or historic mode: a
-    /// group of the other mode is left to the byte-level path, which counts it as an error.
-    #[inline(always)]
-    fn fast_groups_of<const STANDARD: bool>(&mut self, input: &[u8], lf: usize) -> usize {
-        let mut pos = lf;
-        let mut len = self.len;
-        let mut frame_len = self.frame_len;
-        let first = self.span_count;
-        let mut count = first;
-        while let Some((&LF, rest)) = input.get(pos..).and_then(<[u8]>::split_first) {
-            let padded;
-            let window: &[u8; WINDOW] = match rest.first_chunk() {
-                Some(window) => window,
-                None => {
-                    // The end of the chunk: zero-pad (a zero byte ends no group).
-                    let mut window = [0; WINDOW];
-                    let _ = copy_with(&mut window, rest, |b| b);
-                    padded = window;
-                    &padded
-                }
-            };
-            let Some(fast) = group::check_window::<STANDARD>(window) else {
-                break;
-            };
-            let n = usize::from(fast.len);
-            if frame_len + n + 2 > MAX_FRAME_LEN || count == MAX_GROUPS {
-                break; // let the byte-level path count the size error
-            }
-            // What LF, the content and CR do on the byte-level path. The kept bytes are fewer
-            // than the frame's (`len <= frame_len`); saying so bounds the copy below, which
-            // then needs no check of its own.
-            debug_assert!(len <= frame_len);
-            if len > MAX_FRAME_LEN {
-                break;
-            }
-            self.buf[len..len + WINDOW].copy_from_slice(window);
-            // Spans of known labels are fixed but for the offset.
-            let mut span = SPANS[fast.label as usize];
-            span.start = offset(len);
-            span.value_start += offset(len);
-            self.spans[count] = span;
-            count += 1;
-            len += usize::from(fast.value_end);
-            frame_len += n + 2;
-            pos += n + 2;
-        }
-        if count != first {
-            let mode = if STANDARD {
-                Mode::Standard
-            } else {
-                Mode::Historic
-            };
-            self.frame_mode = Some(mode);
-            self.mode_hint = mode;
-            self.stats.groups += (count - first) as u64;
-            self.span_count = count;
-            self.len = len;
-            self.group_start = len;
-            self.frame_len = frame_len;
-            self.lf_streak = 0;
-            self.cooked = false;
-            self.suspect_next = false;
-            // As the byte-level path leaves it after a group ended by CR: the next byte may
-            // be a corrupted LF (without this, that depends on where the chunks split).
-            self.after_cr = true;
-        }
-        pos
-    }
-
     /// Ends the input: a frame still open is counted as interrupted and discarded. The decoder
     /// can be fed again afterwards (e.g. after a source was re-opened).
     pub fn finish(&mut self) {
@@ -458,11 +357,9 @@ impl Decoder {
         };
         let old = self.len;
         self.len += take;
-        let seen = copy_with(&mut self.buf[old..], &data[..take], |b| b & 0x7F);
-        // The fast path takes plain 7-bit text only, so every byte with bit 7 set comes
-        // through here, where the copy already reads each byte: a clean 7E1 stream pays
-        // nothing for the count.
-        self.group_high_bit |= seen >= 0x80;
+        // Every byte comes through here, where the copy already reads it: a clean 7E1 stream
+        // pays nothing for the count.
+        self.group_high_bit |= copy_masked(&mut self.buf[old..], &data[..take]);
     }
 
     fn on_framing_byte<S: Sink>(&mut self, byte: u8, sink: &mut S) {
@@ -549,7 +446,6 @@ impl Decoder {
 
     /// Validates the group just read and keeps it in the frame if it belongs to one.
     fn finish_group<S: Sink>(&mut self, terminator: u8, sink: &mut S) {
-        let start = self.group_start;
         if std::mem::take(&mut self.group_high_bit) {
             self.stats.high_bit_groups += 1;
         }
@@ -566,84 +462,81 @@ impl Decoder {
             return;
         }
         let suspect = std::mem::take(&mut self.suspect_next);
-        // Most groups fit the window parser; the others, and every invalid group, go through
-        // `parse`, which gives the exact verdict. The buffer's slack makes the window readable;
-        // a CR after the content marks its end (the content holds none: CR is framing).
-        self.buf[self.len] = CR;
-        let fast = self.buf[start..]
-            .first_chunk()
-            .and_then(group::parse_window)
-            .map(|(n, parsed)| {
-                debug_assert_eq!(start + n, self.len);
-                parsed
-            });
-        match fast.map_or_else(|| group::parse(&self.buf[start..self.len]), Ok) {
+        match group::parse(&self.buf[self.group_start..self.len]) {
             Ok(parsed) if suspect && parsed.label.is_none() => {
                 self.stats.format_errors += 1;
                 self.drop_group();
             }
-            Ok(parsed) => {
-                self.stats.groups += 1;
-                self.stats.unknown_groups += u64::from(parsed.label.is_none());
-                if !self.in_frame {
-                    self.count_loose_group();
-                }
-                if terminator == LF {
-                    self.stats.lf_groups += 1;
-                    self.lf_streak += 1;
-                    self.cooked |= self.lf_streak >= COOKED_TTY_STREAK;
-                } else {
-                    self.lf_streak = 0;
-                    self.cooked = false;
-                }
-                if !self.in_frame {
-                    if S::LOOSE_GROUPS {
-                        let spans = [span(start, &parsed)];
-                        let view = Frame {
-                            mode: parsed.mode,
-                            buf: &self.buf[..self.len],
-                            spans: &spans,
-                            dropped: 0,
-                        };
-                        if let Some(group) = view.groups().next() {
-                            sink.loose_group(parsed.mode, group);
-                        }
-                    }
-                    self.len = start;
-                    return;
-                }
-                if *self.frame_mode.get_or_insert(parsed.mode) != parsed.mode {
-                    // A group of the other mode inside a frame is noise that happened to pass.
-                    self.stats.format_errors += 1;
-                    self.drop_group();
-                    return;
-                }
-                if self.span_count == MAX_GROUPS {
-                    self.stats.size_errors += 1;
-                    self.drop_group();
-                    return;
-                }
-                self.spans[self.span_count] = span(start, &parsed);
-                self.span_count += 1;
-                // Keep the fields, drop the separator and checksum.
-                self.len = start + parsed.value_end;
-            }
+            Ok(parsed) => self.take_group(&parsed, terminator, sink),
             Err(error) => {
-                match error {
-                    GroupError::Checksum { .. } => self.stats.checksum_errors += 1,
-                    GroupError::Format(e) => {
-                        self.stats.format_errors += 1;
-                        match e {
-                            FormatError::BadWidth { .. } => self.stats.width_errors += 1,
-                            FormatError::BadCharacters(_)
-                            | FormatError::NonPrintableValue
-                            | FormatError::BadLabel => self.stats.charset_errors += 1,
-                            _ => {}
-                        }
-                    }
-                }
+                self.count_error(error);
                 self.suspect_next = terminator == LF;
                 self.drop_group();
+            }
+        }
+    }
+
+    /// Counts a valid group, then keeps it in its frame, or hands it to the sink as a loose
+    /// group if it belongs to none.
+    fn take_group<S: Sink>(&mut self, parsed: &ParsedGroup, terminator: u8, sink: &mut S) {
+        let start = self.group_start;
+        self.stats.groups += 1;
+        self.stats.unknown_groups += u64::from(parsed.label.is_none());
+        if terminator == LF {
+            self.stats.lf_groups += 1;
+            self.lf_streak += 1;
+            self.cooked |= self.lf_streak >= COOKED_TTY_STREAK;
+        } else {
+            self.lf_streak = 0;
+            self.cooked = false;
+        }
+        if !self.in_frame {
+            self.count_loose_group();
+            if S::LOOSE_GROUPS {
+                let spans = [span(start, parsed)];
+                let view = Frame {
+                    mode: parsed.mode,
+                    buf: &self.buf[..self.len],
+                    spans: &spans,
+                    dropped: 0,
+                };
+                if let Some(group) = view.groups().next() {
+                    sink.loose_group(parsed.mode, group);
+                }
+            }
+            self.len = start;
+            return;
+        }
+        if *self.frame_mode.get_or_insert(parsed.mode) != parsed.mode {
+            // A group of the other mode inside a frame is noise that happened to pass.
+            self.stats.format_errors += 1;
+            self.drop_group();
+            return;
+        }
+        if self.span_count == MAX_GROUPS {
+            self.stats.size_errors += 1;
+            self.drop_group();
+            return;
+        }
+        self.spans[self.span_count] = span(start, parsed);
+        self.span_count += 1;
+        // Keep the fields, drop the separator and checksum.
+        self.len = start + parsed.value_end;
+    }
+
+    /// Counts an invalid group under its cause.
+    fn count_error(&mut self, error: GroupError) {
+        match error {
+            GroupError::Checksum { .. } => self.stats.checksum_errors += 1,
+            GroupError::Format(e) => {
+                self.stats.format_errors += 1;
+                match e {
+                    FormatError::BadWidth { .. } => self.stats.width_errors += 1,
+                    FormatError::BadCharacters(_)
+                    | FormatError::NonPrintableValue
+                    | FormatError::BadLabel => self.stats.charset_errors += 1,
+                    _ => {}
+                }
             }
         }
     }
@@ -755,30 +648,6 @@ const EMPTY_SPAN: GroupSpan = GroupSpan {
     value_len: 0,
 };
 
-/// The span of each known label's group at offset 0 of the frame buffer, built at compile time
-/// from its layout: the fast path copies one and adds the group's offset, rather than
-/// assembling it field by field. (Unused for labels without a layout.)
-static SPANS: [GroupSpan; Label::ALL.len()] = {
-    let mut spans = [EMPTY_SPAN; Label::ALL.len()];
-    let mut i = 0;
-    while i < spans.len() {
-        let layout = &LAYOUTS[i];
-        spans[i] = GroupSpan {
-            label: Some(Label::ALL[i]),
-            start: 0,
-            label_len: layout.label_len,
-            horodate_len: if layout.horodated { 13 } else { 0 },
-            value_start: layout.value_start as u16,
-            value_len: layout
-                .len
-                .saturating_sub(2)
-                .saturating_sub(layout.value_start),
-        };
-        i += 1;
-    }
-    spans
-};
-
 /// Where the fields of a group parsed at `start` of the frame buffer lie.
 #[inline]
 fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
@@ -792,39 +661,33 @@ fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
     }
 }
 
-/// Copies `src` to the start of `dest`, passing every byte through `map` (masking to 7 bits,
-/// or nothing), and returns the OR of the bytes copied (before `map`): whether one had bit 7.
+/// Copies `src` to the start of `dest` masked to 7 bits, and says whether a byte had bit 7 set
+/// (a port read as 8N1).
 ///
-/// The pieces copied are short (a group, or the part of one that a chunk holds), and a call to
-/// `memcpy` plus a loop cost more in branches than the copy itself. Up to 32 bytes, two
-/// overlapping fixed-size copies (the first and the last 16, 8 or 4 bytes) move any length
-/// with one branch on its size class.
+/// The pieces copied are short (a group, or the part of one that a chunk holds), where a call
+/// to `memcpy` and a byte loop cost more than the copy: this moves eight bytes at a time, the
+/// last eight as one word that overlaps the previous ones.
 #[inline]
-fn copy_with(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) -> u8 {
-    fn copy<const N: usize>(dest: &mut [u8], src: &[u8], map: impl Fn(u8) -> u8 + Copy) -> u8 {
-        let (Some(head), Some(tail)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) else {
-            unreachable!("src has at least N bytes");
-        };
-        // Head and tail overlap and cover every byte of `src`.
-        let seen = head.iter().chain(tail).fold(0, |acc, &b| acc | b);
-        let (head, tail) = (head.map(map), tail.map(map));
-        dest[..N].copy_from_slice(&head);
-        dest[src.len() - N..src.len()].copy_from_slice(&tail);
-        seen
-    }
-    match src.len() {
-        16..=32 => copy::<16>(dest, src, map),
-        8..=15 => copy::<8>(dest, src, map),
-        4..=7 => copy::<4>(dest, src, map),
-        _ => {
-            let mut seen = 0;
-            for (d, &s) in dest[..src.len()].iter_mut().zip(src) {
-                seen |= s;
-                *d = map(s);
-            }
-            seen
+fn copy_masked(dest: &mut [u8], src: &[u8]) -> bool {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let dest = &mut dest[..src.len()];
+    let Some(&last) = src.last_chunk::<8>() else {
+        let mut seen = 0;
+        for (d, &s) in dest.iter_mut().zip(src) {
+            seen |= s;
+            *d = s & 0x7F;
         }
+        return seen >= 0x80;
+    };
+    let mut seen = u64::from_le_bytes(last);
+    for (d, s) in dest.chunks_exact_mut(8).zip(src.chunks_exact(8)) {
+        let w = s.first_chunk().map_or(0, |w| u64::from_le_bytes(*w));
+        seen |= w;
+        d.copy_from_slice(&(w & LOW7).to_le_bytes());
     }
+    let n = dest.len();
+    dest[n - 8..].copy_from_slice(&(u64::from_le_bytes(last) & LOW7).to_le_bytes());
+    seen & !LOW7 != 0
 }
 
 /// Offsets into the frame buffer fit in u16: the buffer never exceeds
@@ -888,6 +751,24 @@ mod tests {
             (plain.stats().groups, plain.stats().checksum_errors),
             (4, 1)
         );
+    }
+
+    #[test]
+    fn masked_copy_agrees_with_a_byte_loop() {
+        for len in 0..40usize {
+            for high in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
+                let mut src: Vec<u8> = (0..len).map(|i| b'0' + (i % 64) as u8).collect();
+                if let Some(at) = high.filter(|&at| at < len) {
+                    src[at] |= 0x80;
+                }
+                let mut dest = [0xAAu8; 48];
+                let seen = copy_masked(&mut dest, &src);
+                let masked: Vec<u8> = src.iter().map(|b| b & 0x7F).collect();
+                assert_eq!(&dest[..len], &masked[..], "{len} {high:?}");
+                assert!(dest[len..].iter().all(|&b| b == 0xAA));
+                assert_eq!(seen, src.iter().any(|&b| b >= 0x80), "{len} {high:?}");
+            }
+        }
     }
 
     #[test]
