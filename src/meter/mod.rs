@@ -134,8 +134,6 @@ pub struct ValueError(pub Label);
 pub struct Meter {
     name: String,
     health: Health,
-    /// Bumped by every change, so that a scrape can tell nothing changed since the last one.
-    revision: u64,
     mode: Option<Mode>,
     three_phase: bool,
     /// The last typed reading of each label (`None`: not in the last frame that could tell).
@@ -168,7 +166,6 @@ impl Meter {
         Meter {
             name: name.into(),
             health: Health::default(),
-            revision: 0,
             mode: None,
             three_phase: false,
             slots: [None; LABELS],
@@ -197,15 +194,9 @@ impl Meter {
         &self.health
     }
 
-    /// Mutable access to the health counters; counts as a change.
+    /// Mutable access to the health counters (the source loop keeps them).
     pub fn health_mut(&mut self) -> &mut Health {
-        self.revision += 1;
         &mut self.health
-    }
-
-    /// Increases with every change of this meter (never decreases).
-    pub fn revision(&self) -> u64 {
-        self.revision
     }
 
     /// The mode of the last frame.
@@ -431,11 +422,8 @@ impl Meter {
 
     /// Takes in the decoder's counters after a read (they include every byte and error).
     pub fn record_decoder(&mut self, stats: DecoderStats, cooked_tty: bool) {
-        if self.health.decoder != stats || self.health.cooked_tty != cooked_tty {
-            self.revision += 1;
-            self.health.decoder = stats;
-            self.health.cooked_tty = cooked_tty;
-        }
+        self.health.decoder = stats;
+        self.health.cooked_tty = cooked_tty;
     }
 
     /// Applies one complete frame received at `at`.
@@ -460,7 +448,6 @@ impl Meter {
             if !frame.is_clean() || seen < text::SETTLE_FRAMES {
                 self.pending_mode = frame.is_clean().then_some((mode, serial, seen));
                 self.health.ignored_frames += 1;
-                self.revision += 1;
                 return;
             }
             self.switch_mode(current, mode, serial);
@@ -503,7 +490,6 @@ impl Meter {
         }
         self.overload = overload;
         self.health.last_frame = Some(at.host);
-        self.revision += 1;
     }
 
     /// A clean frame says which groups are absent: their values are forgotten. A short
@@ -593,11 +579,10 @@ impl Meter {
             .zip(serial)
             .is_some_and(|(old, new)| old != new.as_str());
         let name = std::mem::take(&mut self.name);
-        let (health, revision, drawn_total) = (self.health, self.revision, self.drawn_total);
+        let (health, drawn_total) = (self.health, self.drawn_total);
         *self = Meter::new(name);
         self.health = health;
         self.health.mode_switches += 1;
-        self.revision = revision;
         if another_meter {
             tracing::info!(meter = %self.name, serial = serial.as_ref().map_or("", ShortText::as_str),
                 "the meter switched from {from} to {to} mode with a new serial number: \
