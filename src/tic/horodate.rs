@@ -227,28 +227,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fast_shape_check_agrees_with_parse() {
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let alphabet = b"0123456789HhEe X/:9";
-        for round in 0..200_000u32 {
-            let mut b = *b"H081225223518";
-            // Mostly valid digits with a few random substitutions, lengths 12 to 14.
-            for (i, c) in b.iter_mut().enumerate() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                if i == 0 || x.is_multiple_of(3) {
-                    *c = alphabet[(x >> 40) as usize % alphabet.len()];
-                }
-                if x.is_multiple_of(97) {
-                    *c = (x >> 32) as u8;
+    /// One byte of a horodate: mostly what a meter sends, sometimes anything.
+    fn horodate_byte() -> impl proptest::strategy::Strategy<Value = u8> {
+        use proptest::prelude::*;
+        prop_oneof![
+            8 => proptest::sample::select(b"0123456789HhEe X/:9".to_vec()),
+            1 => any::<u8>(),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// The branch-free check accepts exactly what the field-by-field parse accepts, on a
+        /// valid horodate with random substitutions, at lengths 12 to 14.
+        #[test]
+        fn fast_shape_check_agrees_with_parse(
+            changes in proptest::collection::vec((0usize..14, horodate_byte()), 0..5),
+            len in 12usize..=14,
+        ) {
+            let mut v = b"H081225223518".to_vec();
+            v.resize(len, b'0');
+            for (at, byte) in changes {
+                if at < v.len() {
+                    v[at] = byte;
                 }
             }
-            let len = 12 + (round % 3) as usize;
-            let mut v = b.to_vec();
-            v.resize(len, b'0');
-            assert_eq!(
+            proptest::prop_assert_eq!(
                 is_well_formed(&v),
                 Horodate::parse(&v).is_ok(),
                 "{:?}",
