@@ -494,6 +494,8 @@ struct Decoding {
     child: std::process::Child,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
+    /// The threads that collect the two pipes: they end when the child's pipes close.
+    collectors: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Decoding {
@@ -509,7 +511,7 @@ impl Decoding {
         let collect = |mut pipe: Box<dyn std::io::Read + Send>| {
             let text = Arc::new(Mutex::new(String::new()));
             let sink = text.clone();
-            std::thread::spawn(move || {
+            let thread = std::thread::spawn(move || {
                 let mut buf = [0u8; 4096];
                 while let Ok(n @ 1..) = pipe.read(&mut buf) {
                     sink.lock()
@@ -517,14 +519,15 @@ impl Decoding {
                         .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
             });
-            text
+            (text, thread)
         };
-        let stdout = collect(Box::new(child.stdout.take().unwrap()));
-        let stderr = collect(Box::new(child.stderr.take().unwrap()));
+        let (stdout, out_thread) = collect(Box::new(child.stdout.take().unwrap()));
+        let (stderr, err_thread) = collect(Box::new(child.stderr.take().unwrap()));
         Decoding {
             child,
             stdout,
             stderr,
+            collectors: vec![out_thread, err_thread],
         }
     }
 
@@ -557,8 +560,10 @@ impl Decoding {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
-        // The collectors end with the pipes; give them a moment to take the last bytes.
-        std::thread::sleep(Duration::from_millis(100));
+        // The child is gone, so its pipes are closed: the collectors end with the last bytes.
+        for collector in self.collectors.drain(..) {
+            collector.join().unwrap();
+        }
         let out = self.stdout.lock().unwrap().clone();
         let err = self.stderr.lock().unwrap().clone();
         (status.code(), out, err)

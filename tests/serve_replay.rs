@@ -83,22 +83,6 @@ fn standard_mono_producer() {
 }
 
 #[test]
-fn a_replay_at_line_rate_takes_the_time_the_line_would() {
-    // 233 bytes at 1200 Bd = 1.94 s of line time.
-    let source = format!(
-        "tri=file:{}",
-        data("synthetic/historic_tri_base.tic").display()
-    );
-    let start = std::time::Instant::now();
-    let exporter = Exporter::start(&["--source", &source]);
-    exporter.wait_for("the frame", |m| {
-        m.contains("teleinfo_papp_va{meter=\"tri\"} 3810")
-    });
-    let elapsed = start.elapsed().as_secs_f64();
-    assert!(elapsed > 1.5, "replayed too fast: {elapsed} s");
-}
-
-#[test]
 fn a_finished_replay_goes_stale() {
     let source = format!(
         "home=file:{}",
