@@ -49,7 +49,7 @@ sleep 5 # let it open the port and settle
 
 # CPU time in nanoseconds, all threads (schedstat's first field): the clock ticks of
 # /proc/PID/stat count in 10 ms steps, too coarse for a process that runs 0.5 ms a second.
-cpu_ns() { cat /proc/"$exporter"/task/*/schedstat | awk '{n += $1} END {printf "%d", n}'; }
+cpu_ns() { cat /proc/"$exporter"/task/*/schedstat | awk '{n += $1} END {printf "%.0f", n}'; }
 switches() {
     cat /proc/"$exporter"/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n}'
 }

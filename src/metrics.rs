@@ -50,9 +50,11 @@ pub struct Snapshot {
 impl Snapshot {
     /// Renders the exposition text.
     pub fn render(self, format: Format) -> String {
+        // About 4 KB of text per meter up (5 KB for a three-phase producer): sized at once,
+        // the text of 10 000 meters is not grown and copied a dozen times.
+        let mut out = String::with_capacity(4096 * self.meters.len().max(4));
         let mut registry = Registry::default();
         registry.register_collector(Box::new(self));
-        let mut out = String::with_capacity(16 * 1024);
         let result = match format {
             Format::OpenMetrics => prometheus_client::encoding::text::encode(&mut out, &registry),
             Format::Text => {
