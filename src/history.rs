@@ -446,7 +446,7 @@ fn ring_slot(key: i64, len: usize) -> usize {
     reason = "saturating on purpose: a host clock beyond i64 seconds gives a wrong step, not \
               a panic (and NaN gives 0); real clocks are around 1.8e9 s"
 )]
-fn floor_seconds(t: f64) -> i64 {
+pub(crate) fn floor_seconds(t: f64) -> i64 {
     t.floor() as i64
 }
 
