@@ -39,7 +39,7 @@ fn stream(templates: &[&str]) -> Vec<u8> {
                     && g.name != "ADSC"
                 {
                     let v: u64 = g.value.parse().unwrap_or(0);
-                    let modulo = 10u64.pow(width as u32);
+                    let modulo = 10u64.pow(u32::try_from(width).expect("a group value is short"));
                     g.value = format!("{:0width$}", (v + n) % modulo);
                 }
             }
@@ -61,7 +61,7 @@ fn noisy(mut bytes: Vec<u8>, one_in: u64) -> Vec<u8> {
         x ^= x >> 7;
         x ^= x << 17;
         if x.is_multiple_of(one_in) {
-            *b = (x >> 32) as u8;
+            *b = x.to_le_bytes()[4]; // bits 32..40
         }
     }
     bytes

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,10 +58,8 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let minutes: f64 = args.next().map_or(10.0, |a| a.parse().expect("MINUTES"));
-    let noise: f64 = args.next().map_or(0.002, |a| a.parse().expect("NOISE"));
+/// The exporter under test, reading stdin, and the address it listens on.
+fn start_exporter() -> (Child, String) {
     let binary = std::env::var("TELEINFO_EXPORTER").unwrap_or_else(|_| {
         format!(
             "{}/target/release/teleinfo-exporter",
@@ -83,7 +81,6 @@ fn main() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{binary}: {e} (build it with cargo build --release)"));
-    let pid = child.id();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let addr = loop {
         let mut line = String::new();
@@ -95,58 +92,80 @@ fn main() {
         }
     };
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    println!("soak: exporter pid {pid} on {addr}, {minutes} min, noise {noise}");
+    (child, addr)
+}
 
-    // Generator: a three-phase standard meter (the longest frames), simulated time advancing
-    // by the line time of each frame, noise added, written as fast as the pipe takes it.
-    let stop = Arc::new(AtomicBool::new(false));
-    let written = Arc::new(AtomicU64::new(0));
-    let truth = Arc::new(Mutex::new(DecoderStats::default()));
-    let mut stdin = child.stdin.take().unwrap();
-    let generator = {
-        let (stop, written, truth) = (stop.clone(), written.clone(), truth.clone());
-        std::thread::spawn(move || {
-            let mut sim = Simulator::new(DemoKind::StandardTri, 2024);
-            let mut rng = Rng::new(99);
-            let mut decoder = Decoder::new();
-            let mut t = 1_700_000_000.0;
-            let mut frame = Vec::new();
-            let mut chunk = Vec::with_capacity(256 * 1024);
-            while !stop.load(Ordering::Relaxed) {
-                chunk.clear();
-                while chunk.len() < 200 * 1024 {
-                    frame.clear();
-                    sim.next_frame(t, &mut frame)
-                        .expect("the simulator writes only groups the encoder accepts");
-                    t += frame.len() as f64 * 10.0 / 9600.0 + 0.025;
-                    chunk.extend_from_slice(&frame);
-                }
-                add_noise(&mut chunk, noise, &mut rng);
-                decoder.feed(&chunk, |_| {});
-                if stdin.write_all(&chunk).is_err() {
-                    break;
-                }
-                written.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                *truth.lock().unwrap() = decoder.stats();
+/// What the generator shares with the main thread: when to stop, how many bytes it wrote,
+/// and the ground truth of decoding them.
+#[derive(Clone, Default)]
+struct Generated {
+    stop: Arc<AtomicBool>,
+    written: Arc<AtomicU64>,
+    truth: Arc<Mutex<DecoderStats>>,
+}
+
+/// Generator: a three-phase standard meter (the longest frames), simulated time advancing
+/// by the line time of each frame, noise added, written as fast as the pipe takes it.
+fn spawn_generator(
+    mut stdin: ChildStdin,
+    noise: f64,
+    shared: Generated,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut sim = Simulator::new(DemoKind::StandardTri, 2024);
+        let mut rng = Rng::new(99);
+        let mut decoder = Decoder::new();
+        let mut t = 1_700_000_000.0;
+        let mut frame = Vec::new();
+        let mut chunk = Vec::with_capacity(256 * 1024);
+        while !shared.stop.load(Ordering::Relaxed) {
+            chunk.clear();
+            while chunk.len() < 200 * 1024 {
+                frame.clear();
+                sim.next_frame(t, &mut frame)
+                    .expect("the simulator writes only groups the encoder accepts");
+                t += frame.len() as f64 * 10.0 / 9600.0 + 0.025;
+                chunk.extend_from_slice(&frame);
             }
-            drop(stdin); // end of input: the exporter's replay ends
-            decoder.finish();
-            *truth.lock().unwrap() = decoder.stats();
-        })
-    };
+            add_noise(&mut chunk, noise, &mut rng);
+            decoder.feed(&chunk, |_| {});
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+            shared
+                .written
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            *shared.truth.lock().unwrap() = decoder.stats();
+        }
+        drop(stdin); // end of input: the exporter's replay ends
+        decoder.finish();
+        *shared.truth.lock().unwrap() = decoder.stats();
+    })
+}
 
-    // Scraper: continuously, on one kept-alive connection; every energy counter must never go
-    // down; resident memory sampled every 10 s.
-    let start = Instant::now();
-    let duration = Duration::from_secs_f64(minutes * 60.0);
-    let mut conn = BufReader::new(TcpStream::connect(&addr).unwrap());
+/// What the scraper saw.
+#[derive(Default)]
+struct Scraped {
+    scrapes: u64,
+    decreases: u64,
+    /// (seconds since the start, resident KiB), every 10 s.
+    rss: Vec<(u64, u64)>,
+}
+
+/// Scraper: continuously until `duration` from `start`, on one kept-alive connection; every
+/// energy counter must never go down; resident memory of `pid` sampled every 10 s.
+fn scrape_for(
+    conn: &mut BufReader<TcpStream>,
+    pid: u32,
+    start: Instant,
+    duration: Duration,
+) -> Scraped {
+    let mut seen = Scraped::default();
     let mut last: HashMap<String, f64> = HashMap::new();
-    let (mut scrapes, mut decreases) = (0u64, 0u64);
-    let mut rss = Vec::new();
     let mut next_sample = Instant::now();
     while start.elapsed() < duration {
-        let m = get(&mut conn, "/metrics").expect("scrape");
-        scrapes += 1;
+        let m = get(conn, "/metrics").expect("scrape");
+        seen.scrapes += 1;
         for line in m
             .lines()
             .filter(|l| l.starts_with("teleinfo_") && l.contains("_total{"))
@@ -158,22 +177,24 @@ fn main() {
             if let Some(prev) = last.insert(series.to_owned(), v)
                 && v < prev
             {
-                decreases += 1;
+                seen.decreases += 1;
                 eprintln!("DECREASE: {series} {prev} -> {v}");
             }
         }
         if Instant::now() >= next_sample {
-            rss.push((start.elapsed().as_secs(), rss_kib(pid)));
+            seen.rss.push((start.elapsed().as_secs(), rss_kib(pid)));
             next_sample += Duration::from_secs(10);
         }
     }
-    stop.store(true, Ordering::Relaxed);
-    generator.join().unwrap();
-    let total = written.load(Ordering::Relaxed);
-    // Wait (bounded) for the exporter to consume every byte written.
+    seen
+}
+
+/// Waits (bounded) for the exporter to consume every one of the `total` bytes written;
+/// returns the metrics then.
+fn wait_consumed(conn: &mut BufReader<TcpStream>, total: u64) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
-    let final_metrics = loop {
-        let m = get(&mut conn, "/metrics").expect("scrape");
+    loop {
+        let m = get(conn, "/metrics").expect("scrape");
         if value(&m, "teleinfo_bytes_total{meter=\"soak\"}") == Some(total as f64) {
             break m;
         }
@@ -182,19 +203,11 @@ fn main() {
             "the exporter did not consume all {total} bytes"
         );
         std::thread::sleep(Duration::from_millis(200));
-    };
-    let truth = *truth.lock().unwrap();
-    let got =
-        |name: &str| value(&final_metrics, &format!("{name}{{meter=\"soak\"}}")).unwrap_or(-1.0);
-    let frames = got("teleinfo_frames_total");
-    let checksum = got("teleinfo_checksum_errors_total");
-    let implausible = value(
-        &final_metrics,
-        "teleinfo_frame_errors_total{meter=\"soak\",kind=\"implausible\"}",
-    );
-    let _ = child.kill();
-    let _ = child.wait();
+    }
+}
 
+/// Resident memory: after warm-up (30 s), its peak after warm-up, and at the end; KiB.
+fn rss_levels(rss: &[(u64, u64)]) -> (u64, u64, u64) {
     let warm = rss
         .iter()
         .find(|(t, _)| *t >= 30)
@@ -207,32 +220,65 @@ fn main() {
         .max()
         .unwrap_or(warm);
     let end = rss.last().map_or(0, |r| r.1);
-    println!("duration        {:.0} s", start.elapsed().as_secs_f64());
+    (warm, peak_after_warm, end)
+}
+
+/// The exporter's final counters for the soak meter.
+struct Counted {
+    frames: f64,
+    checksum: f64,
+    implausible: Option<f64>,
+}
+
+impl Counted {
+    fn from_metrics(final_metrics: &str) -> Counted {
+        let got =
+            |name: &str| value(final_metrics, &format!("{name}{{meter=\"soak\"}}")).unwrap_or(-1.0);
+        Counted {
+            frames: got("teleinfo_frames_total"),
+            checksum: got("teleinfo_checksum_errors_total"),
+            implausible: value(
+                final_metrics,
+                "teleinfo_frame_errors_total{meter=\"soak\",kind=\"implausible\"}",
+            ),
+        }
+    }
+}
+
+/// Prints the figures of the run.
+fn report(elapsed: Duration, total: u64, seen: &Scraped, got: &Counted, truth: &DecoderStats) {
+    let (warm, peak_after_warm, end) = rss_levels(&seen.rss);
+    println!("duration        {:.0} s", elapsed.as_secs_f64());
     println!(
         "bytes written   {total} ({:.1} MB/s)",
-        total as f64 / start.elapsed().as_secs_f64() / 1e6
+        total as f64 / elapsed.as_secs_f64() / 1e6
     );
-    println!("scrapes         {scrapes}");
+    println!("scrapes         {}", seen.scrapes);
     println!(
-        "frames          exporter {frames}, ground truth {} (clean)",
-        truth.clean_frames
+        "frames          exporter {}, ground truth {} (clean)",
+        got.frames, truth.clean_frames
     );
     println!(
-        "checksum errors exporter {checksum}, ground truth {}",
-        truth.checksum_errors
+        "checksum errors exporter {}, ground truth {}",
+        got.checksum, truth.checksum_errors
     );
-    println!("implausible     {implausible:?}");
-    println!("counter decreases seen in scrapes: {decreases}");
+    println!("implausible     {:?}", got.implausible);
+    println!("counter decreases seen in scrapes: {}", seen.decreases);
     println!(
         "RSS KiB         after warm-up {warm}, peak after warm-up {peak_after_warm}, at end {end}"
     );
-    println!("RSS samples     {rss:?}");
+    println!("RSS samples     {:?}", seen.rss);
+}
+
+/// Prints each failed check; true when all passed.
+fn verdict(seen: &Scraped, got: &Counted, truth: &DecoderStats) -> bool {
+    let (warm, peak_after_warm, _) = rss_levels(&seen.rss);
     let mut ok = true;
-    if frames != truth.clean_frames as f64 || checksum != truth.checksum_errors as f64 {
+    if got.frames != truth.clean_frames as f64 || got.checksum != truth.checksum_errors as f64 {
         println!("FAIL: counters differ from the ground truth");
         ok = false;
     }
-    if decreases > 0 {
+    if seen.decreases > 0 {
         println!("FAIL: an energy counter went backwards");
         ok = false;
     }
@@ -241,6 +287,34 @@ fn main() {
         println!("FAIL: resident memory grew after warm-up");
         ok = false;
     }
+    ok
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let minutes: f64 = args.next().map_or(10.0, |a| a.parse().expect("MINUTES"));
+    let noise: f64 = args.next().map_or(0.002, |a| a.parse().expect("NOISE"));
+    let (mut child, addr) = start_exporter();
+    let pid = child.id();
+    println!("soak: exporter pid {pid} on {addr}, {minutes} min, noise {noise}");
+
+    let shared = Generated::default();
+    let generator = spawn_generator(child.stdin.take().unwrap(), noise, shared.clone());
+    let start = Instant::now();
+    let duration = Duration::from_secs_f64(minutes * 60.0);
+    let mut conn = BufReader::new(TcpStream::connect(&addr).unwrap());
+    let seen = scrape_for(&mut conn, pid, start, duration);
+    shared.stop.store(true, Ordering::Relaxed);
+    generator.join().unwrap();
+    let total = shared.written.load(Ordering::Relaxed);
+    let final_metrics = wait_consumed(&mut conn, total);
+    let truth = *shared.truth.lock().unwrap();
+    let got = Counted::from_metrics(&final_metrics);
+    let _ = child.kill();
+    let _ = child.wait();
+
+    report(start.elapsed(), total, &seen, &got, &truth);
+    let ok = verdict(&seen, &got, &truth);
     println!("{}", if ok { "soak: PASS" } else { "soak: FAIL" });
     std::process::exit(if ok { 0 } else { 1 });
 }

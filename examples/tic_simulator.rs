@@ -51,7 +51,9 @@ async fn main() -> std::io::Result<()> {
     let mut index: u64 = 0;
     loop {
         let (mut stream, _) = listener.accept().await?;
-        let kind = fixed.unwrap_or(KINDS[(index % KINDS.len() as u64) as usize]);
+        // The remainder is below KINDS.len(), a usize: the conversion cannot fail.
+        let slot = usize::try_from(index % KINDS.len() as u64).unwrap_or(0);
+        let kind = fixed.unwrap_or(KINDS[slot]);
         let seed = index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().to_bits();
         index += 1;
         tokio::spawn(async move {

@@ -40,6 +40,15 @@ pub const HOUR_BUCKETS: usize = 48;
 /// Seconds per energy bucket.
 pub const HOUR_SECONDS: i64 = 3600;
 
+/// [`POWER_POINTS`] and [`HOUR_BUCKETS`] for time arithmetic (checked at compile time: a
+/// const cannot call `try_from`, and both are small).
+const POWER_POINTS_I64: i64 = 720;
+const HOUR_BUCKETS_I64: i64 = 48;
+const _: () = assert!(
+    POWER_POINTS_I64.unsigned_abs() == POWER_POINTS as u64
+        && HOUR_BUCKETS_I64.unsigned_abs() == HOUR_BUCKETS as u64
+);
+
 /// The indexes whose energy today is counted per tariff period: the historic option indexes
 /// and the standard-mode supplier indexes.
 pub use crate::meter::PERIOD_INDEXES as PERIOD_LABELS;
@@ -237,7 +246,7 @@ impl History {
 
     /// Starts a new day's counters when `now` is on another local day than the current ones.
     fn roll_day(&mut self, now: f64) {
-        let unix = now.floor() as i64;
+        let unix = floor_seconds(now);
         let day = local_day(unix);
         if self.today.is_some_and(|t| t.day == day) {
             return;
@@ -277,8 +286,8 @@ impl History {
         if drawn_va.is_none() && injected_va.is_none() {
             return;
         }
-        let minute = (now / POWER_STEP_SECONDS as f64).floor() as i64;
-        let slot = &mut self.power[minute.rem_euclid(POWER_POINTS as i64) as usize];
+        let minute = floor_seconds(now / POWER_STEP_SECONDS as f64);
+        let slot = &mut self.power[ring_slot(minute, POWER_POINTS)];
         if slot.minute != minute {
             *slot = PowerSlot {
                 minute,
@@ -310,14 +319,14 @@ impl History {
                 today.drawn += share;
             }
         }
-        let hour_of = |t: f64| (t / HOUR_SECONDS as f64).floor() as i64;
+        let hour_of = |t: f64| floor_seconds(t / HOUR_SECONDS as f64);
         if to <= from || !from.is_finite() {
             self.bucket(hour_of(to), wh, injected);
             return;
         }
         // Only the last 48 hours have buckets; older energy of a long gap is dropped.
         let span = to - from;
-        let mut t = from.max(to - (HOUR_BUCKETS as i64 * HOUR_SECONDS) as f64);
+        let mut t = from.max(to - (HOUR_BUCKETS_I64 * HOUR_SECONDS) as f64);
         while t < to {
             let hour = hour_of(t);
             let end = (((hour + 1) * HOUR_SECONDS) as f64).min(to);
@@ -327,7 +336,7 @@ impl History {
     }
 
     fn bucket(&mut self, hour: i64, wh: f64, injected: bool) {
-        let b = &mut self.hours[hour.rem_euclid(HOUR_BUCKETS as i64) as usize];
+        let b = &mut self.hours[ring_slot(hour, HOUR_BUCKETS)];
         if !b.used || b.hour != hour {
             *b = HourBucket {
                 hour,
@@ -345,10 +354,10 @@ impl History {
     /// Today's energy at `now`, or `None` when nothing was read yet on this local day.
     pub fn today(&self, now: f64) -> Option<TodayEnergy> {
         let today = self.today?;
-        if today.day != local_day(now.floor() as i64) {
+        if today.day != local_day(floor_seconds(now)) {
             return None;
         }
-        let wh = |x: f64| x.max(0.0).round() as u64;
+        let wh = round_wh;
         Some(TodayEnergy {
             since: today.since,
             drawn_wh: wh(today.drawn),
@@ -375,10 +384,10 @@ impl History {
 
     /// The POWER_POINTS points that end with the point of `now`.
     pub fn power_24h(&self, now: f64) -> PowerSeries {
-        let last = (now / POWER_STEP_SECONDS as f64).floor() as i64;
-        let first = last - (POWER_POINTS as i64 - 1);
+        let last = floor_seconds(now / POWER_STEP_SECONDS as f64);
+        let first = last - (POWER_POINTS_I64 - 1);
         let slots = (first..=last).map(|minute| {
-            let s = self.power[minute.rem_euclid(POWER_POINTS as i64) as usize];
+            let s = self.power[ring_slot(minute, POWER_POINTS)];
             (s.minute == minute).then_some(s)
         });
         let mut avg_va = Vec::with_capacity(POWER_POINTS);
@@ -386,11 +395,11 @@ impl History {
         let mut injected = Vec::with_capacity(if self.ever_injected { POWER_POINTS } else { 0 });
         for s in slots {
             let drawn = s.filter(|s| s.count > 0);
-            avg_va.push(drawn.map(|s| s.avg.round() as u32));
+            avg_va.push(drawn.map(|s| round_va(s.avg)));
             max_va.push(drawn.map(|s| s.max));
             if self.ever_injected {
                 let inj = s.filter(|s| s.injected_count > 0);
-                injected.push(inj.map(|s| s.injected_avg.round() as u32));
+                injected.push(inj.map(|s| round_va(s.injected_avg)));
             }
         }
         PowerSeries {
@@ -404,12 +413,12 @@ impl History {
 
     /// The 48 hourly buckets that end with the hour of `now`.
     pub fn energy_per_hour(&self, now: f64) -> EnergySeries {
-        let last = (now / HOUR_SECONDS as f64).floor() as i64;
-        let first = last - (HOUR_BUCKETS as i64 - 1);
-        let wh = |x: f64| x.max(0.0).round() as u64;
+        let last = floor_seconds(now / HOUR_SECONDS as f64);
+        let first = last - (HOUR_BUCKETS_I64 - 1);
+        let wh = round_wh;
         let buckets: Vec<Option<HourBucket>> = (first..=last)
             .map(|hour| {
-                let b = self.hours[hour.rem_euclid(HOUR_BUCKETS as i64) as usize];
+                let b = self.hours[ring_slot(hour, HOUR_BUCKETS)];
                 (b.used && b.hour == hour).then_some(b)
             })
             .collect();
@@ -422,6 +431,44 @@ impl History {
                 .then(|| buckets.iter().map(|b| b.map(|b| wh(b.injected))).collect()),
         }
     }
+}
+
+/// The slot of a ring buffer of `len` slots that holds step `key` (a minute or an hour).
+fn ring_slot(key: i64, len: usize) -> usize {
+    let len = i64::try_from(len).expect("ring buffers have a few hundred slots");
+    // rem_euclid of a positive length is in 0..len, which fits a usize.
+    usize::try_from(key.rem_euclid(len)).expect("0 <= slot < len")
+}
+
+/// A host time (seconds, or minutes or hours of them) floored to a whole step.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "saturating on purpose: a host clock beyond i64 seconds gives a wrong step, not \
+              a panic (and NaN gives 0); real clocks are around 1.8e9 s"
+)]
+pub(crate) fn floor_seconds(t: f64) -> i64 {
+    t.floor() as i64
+}
+
+/// Energy accumulated in Wh (fractional, never negative by construction) to whole Wh.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped at 0 and rounded first; the sum of a meter's energy over two days is \
+              far below u64::MAX (and `as` saturates)"
+)]
+fn round_wh(x: f64) -> u64 {
+    x.max(0.0).round() as u64
+}
+
+/// The mean of apparent powers (u32 VA readings) to whole VA.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a mean of u32 readings is within 0..=u32::MAX (and `as` saturates); rounded first"
+)]
+fn round_va(x: f32) -> u32 {
+    x.round() as u32
 }
 
 #[cfg(test)]

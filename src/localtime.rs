@@ -50,16 +50,16 @@ impl Civil {
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
         let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let day = civil_field(doy - (153 * mp + 2) / 5 + 1);
+        let month = civil_field(if mp < 10 { mp + 3 } else { mp - 9 });
         let year = yoe + era * 400 + i64::from(month <= 2);
         Civil {
             year,
             month,
             day,
-            hour: (secs / 3600) as u8,
-            minute: (secs % 3600 / 60) as u8,
-            second: (secs % 60) as u8,
+            hour: civil_field(secs / 3600),
+            minute: civil_field(secs % 3600 / 60),
+            second: civil_field(secs % 60),
         }
     }
 
@@ -71,6 +71,13 @@ impl Civil {
     pub(crate) fn day_number(&self) -> i64 {
         Self::days_from_civil(self.year, self.month, self.day)
     }
+}
+
+/// A day, month, hour, minute or second of [`Civil::from_unix`]. The algorithm keeps them in
+/// 1..=31, 1..=12, 0..24 and 0..60, so the conversion never fails; were it to, the field
+/// would read 255, a visibly impossible date rather than a panic.
+fn civil_field(x: i64) -> u8 {
+    u8::try_from(x).unwrap_or(u8::MAX)
 }
 
 /// Local day number (days since 1970-01-01 of the French local date) of a Unix time.

@@ -159,14 +159,9 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
                     .all(|m| m["apparent_power_va"].is_u64() && m["energy_drawn_wh"].is_u64())
             })
     });
-    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["stale_after_seconds"], 30.0);
-    let now = v["now_unix_seconds"].as_f64().unwrap();
-    // Today starts at French midnight (22:00 or 23:00 UTC), not at the host's.
-    let today_start = v["today_start_unix_seconds"].as_i64().unwrap();
-    assert_eq!(today_start, local_midnight(now as i64));
-    assert!(today_start as f64 <= now && now - (today_start as f64) < 86_400.0 + 3600.0);
-    assert!([3600, 7200].contains(&(86_400 - today_start.rem_euclid(86_400))));
+    // One exporter for all the checks: starting it and waiting for four meters is the slow
+    // part, so each check is a function rather than a test of its own.
+    let (now, today_start) = check_response_header(&v);
     let names: Vec<&str> = v["meters"]
         .as_array()
         .unwrap()
@@ -175,44 +170,93 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
         .collect();
     assert_eq!(names, ["demo", "tri", "solar", "htri"]);
     for m in v["meters"].as_array().unwrap() {
-        let name = m["name"].as_str().unwrap();
-        has_fields(m, METER_FIELDS, name);
-        has_fields(&m["health"], HEALTH_FIELDS, name);
-        for p in m["phases"].as_array().unwrap() {
-            has_fields(p, PHASE_FIELDS, name);
-        }
-        has_fields(&m["tariff"], TARIFF_FIELDS, name);
-        for p in m["tariff"]["periods"].as_array().unwrap() {
-            has_fields(p, PERIOD_FIELDS, name);
-        }
-        assert_eq!(m["up"], true);
-        assert!(m["apparent_power_va"].is_u64(), "{name}: {m:#}");
-        assert!(m["energy_drawn_wh"].is_u64(), "{name}");
-        assert!(m["energy_today_wh"].is_u64(), "{name}");
-        // The demo's history starts 48 hours back: its day counts from midnight.
-        assert_eq!(m["today_since_unix_seconds"], today_start as f64, "{name}");
-        assert!(m["health"]["frame_age_seconds"].as_f64().unwrap() < 30.0);
-        assert_eq!(m["health"]["checksum_error_ratio"], 0.0, "{name}");
-        // Exactly one active period, and it is the tariff's period.
-        let periods = m["tariff"]["periods"].as_array().unwrap();
-        let active: Vec<&Value> = periods.iter().filter(|p| p["active"] == true).collect();
-        assert_eq!(active.len(), 1, "{name}: {periods:?}");
-        assert_eq!(active[0]["period"], m["tariff"]["period"]);
-        // The bounded history, ending now.
-        let p = &m["history"]["power_24h"];
-        assert_eq!(p["step_seconds"], 120);
-        assert_eq!(p["avg_va"].as_array().unwrap().len(), 720);
-        assert_eq!(p["max_va"].as_array().unwrap().len(), 720);
-        let start = p["start_unix_seconds"].as_i64().unwrap();
-        assert_eq!(start % 120, 0);
-        assert!((start + 720 * 120) as f64 > now && ((start + 719 * 120) as f64) <= now);
-        assert!(p["avg_va"][719].is_u64(), "{name}: no point for now");
-        let h = &m["history"]["energy_per_hour"];
-        assert_eq!(h["step_seconds"], 3600);
-        assert_eq!(h["drawn_wh"].as_array().unwrap().len(), 48);
+        check_documented_fields(m);
+        check_common_values(m, today_start);
+        check_history(m, now);
     }
+    check_historic_mono(meter(&v, "demo"));
+    check_standard_tempo(meter(&v, "tri"));
+    check_producer(meter(&v, "solar"), meter(&v, "demo"));
+    check_historic_tri(meter(&v, "htri"));
 
-    let demo = meter(&v, "demo");
+    // Without the history, for frequent polls.
+    let light = api(&e, "?history=false");
+    for m in light["meters"].as_array().unwrap() {
+        assert_eq!(m["history"], Value::Null);
+    }
+}
+
+/// A Unix time of the API as whole seconds (the floor, for the positive times it has).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the API's times are around 1.8e9 s, far inside i64; `as` saturates anyway"
+)]
+fn unix_seconds(t: f64) -> i64 {
+    t as i64
+}
+
+/// Version, staleness and the start of today; returns (now, start of today).
+fn check_response_header(v: &Value) -> (f64, i64) {
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["stale_after_seconds"], 30.0);
+    let now = v["now_unix_seconds"].as_f64().unwrap();
+    // Today starts at French midnight (22:00 or 23:00 UTC), not at the host's.
+    let today_start = v["today_start_unix_seconds"].as_i64().unwrap();
+    assert_eq!(today_start, local_midnight(unix_seconds(now)));
+    assert!(today_start as f64 <= now && now - (today_start as f64) < 86_400.0 + 3600.0);
+    assert!([3600, 7200].contains(&(86_400 - today_start.rem_euclid(86_400))));
+    (now, today_start)
+}
+
+/// Every documented field is there, in the meter and in its nested objects.
+fn check_documented_fields(m: &Value) {
+    let name = m["name"].as_str().unwrap();
+    has_fields(m, METER_FIELDS, name);
+    has_fields(&m["health"], HEALTH_FIELDS, name);
+    for p in m["phases"].as_array().unwrap() {
+        has_fields(p, PHASE_FIELDS, name);
+    }
+    has_fields(&m["tariff"], TARIFF_FIELDS, name);
+    for p in m["tariff"]["periods"].as_array().unwrap() {
+        has_fields(p, PERIOD_FIELDS, name);
+    }
+}
+
+/// The values every up demo meter has: readings, today, health, one active period.
+fn check_common_values(m: &Value, today_start: i64) {
+    let name = m["name"].as_str().unwrap();
+    assert_eq!(m["up"], true);
+    assert!(m["apparent_power_va"].is_u64(), "{name}: {m:#}");
+    assert!(m["energy_drawn_wh"].is_u64(), "{name}");
+    assert!(m["energy_today_wh"].is_u64(), "{name}");
+    // The demo's history starts 48 hours back: its day counts from midnight.
+    assert_eq!(m["today_since_unix_seconds"], today_start as f64, "{name}");
+    assert!(m["health"]["frame_age_seconds"].as_f64().unwrap() < 30.0);
+    assert_eq!(m["health"]["checksum_error_ratio"], 0.0, "{name}");
+    // Exactly one active period, and it is the tariff's period.
+    let periods = m["tariff"]["periods"].as_array().unwrap();
+    let active: Vec<&Value> = periods.iter().filter(|p| p["active"] == true).collect();
+    assert_eq!(active.len(), 1, "{name}: {periods:?}");
+    assert_eq!(active[0]["period"], m["tariff"]["period"]);
+}
+
+/// The bounded history, ending now.
+fn check_history(m: &Value, now: f64) {
+    let name = m["name"].as_str().unwrap();
+    let p = &m["history"]["power_24h"];
+    assert_eq!(p["step_seconds"], 120);
+    assert_eq!(p["avg_va"].as_array().unwrap().len(), 720);
+    assert_eq!(p["max_va"].as_array().unwrap().len(), 720);
+    let start = p["start_unix_seconds"].as_i64().unwrap();
+    assert_eq!(start % 120, 0);
+    assert!((start + 720 * 120) as f64 > now && ((start + 719 * 120) as f64) <= now);
+    assert!(p["avg_va"][719].is_u64(), "{name}: no point for now");
+    let h = &m["history"]["energy_per_hour"];
+    assert_eq!(h["step_seconds"], 3600);
+    assert_eq!(h["drawn_wh"].as_array().unwrap().len(), 48);
+}
+
+fn check_historic_mono(demo: &Value) {
     assert_eq!(demo["mode"], "historic");
     assert_eq!(demo["source"], "demo:historic");
     assert_eq!(demo["three_phase"], false);
@@ -221,8 +265,9 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
     assert!(demo["phases"][0]["overload_current_amperes"].is_u64());
     assert_eq!(demo["status_flags"], Value::Null);
     assert_eq!(demo["status_warnings"], Value::Null);
+}
 
-    let tri = meter(&v, "tri");
+fn check_standard_tempo(tri: &Value) {
     assert_eq!(tri["mode"], "standard");
     assert_eq!(tri["three_phase"], true);
     let phases = tri["phases"].as_array().unwrap();
@@ -237,16 +282,19 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
     assert_eq!(tri["relays"].as_array().unwrap().len(), 8);
     assert_eq!(tri["status_flags"].as_object().unwrap().len(), 7);
     assert_eq!(tri["reference_power_va"], 12000);
+}
 
-    let solar = meter(&v, "solar");
+/// The producer's injection fields, which a consumer (`demo`) has as `null`.
+fn check_producer(solar: &Value, demo: &Value) {
     assert_eq!(solar["producer"], true);
     assert_eq!(solar["status_flags"]["producer"], true);
     assert!(solar["injected_power_va"].is_u64());
     assert!(solar["energy_injected_wh"].is_u64());
     assert!(solar["energy_injected_today_wh"].is_u64());
     assert_eq!(demo["energy_injected_today_wh"], Value::Null);
+}
 
-    let htri = meter(&v, "htri");
+fn check_historic_tri(htri: &Value) {
     assert_eq!(htri["mode"], "historic");
     assert_eq!(htri["three_phase"], true);
     for p in htri["phases"].as_array().unwrap() {
@@ -254,12 +302,6 @@ fn every_demo_meter_has_the_documented_fields_and_its_extras() {
             p["current_amperes"].is_u64() && p["absent"].is_boolean(),
             "{p}"
         );
-    }
-
-    // Without the history, for frequent polls.
-    let light = api(&e, "?history=false");
-    for m in light["meters"].as_array().unwrap() {
-        assert_eq!(m["history"], Value::Null);
     }
 }
 

@@ -191,8 +191,10 @@ fn decode_json_on_every_fixture() {
         let summary = stderr(&o);
         let last = summary.lines().last().unwrap_or("");
         // Every frame, clean or with errors, is one JSON line.
-        let frames = (summary_count(last, "clean_frames")
-            + summary_count(last, "frames_with_errors")) as usize;
+        let frames = usize::try_from(
+            summary_count(last, "clean_frames") + summary_count(last, "frames_with_errors"),
+        )
+        .expect("a capture's frame count fits a usize");
         for key in [
             "interrupted_frames",
             "valid_groups",
@@ -546,8 +548,9 @@ impl Decoding {
     /// Sends `signal` (if any), waits (bounded) for the exit; (status code, stdout, stderr).
     fn end(mut self, signal: Option<libc::c_int>) -> (Option<i32>, String, String) {
         if let Some(signal) = signal {
+            let pid = libc::pid_t::try_from(self.child.id()).expect("pids fit pid_t");
             // SAFETY: plain kill(2) on our own child's pid.
-            unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+            unsafe { libc::kill(pid, signal) };
         }
         let start = Instant::now();
         let status = loop {

@@ -96,10 +96,10 @@ fn decoding_frames_allocates_nothing_after_construction() {
                 // Reading typed values is allocation-free too.
                 for g in frame.groups() {
                     if let Ok(t) = g.typed() {
-                        power_sum += matches!(
+                        power_sum += u64::from(matches!(
                             t.reading,
                             teleinfo_exporter::tic::value::Reading::ApparentPower { .. }
-                        ) as u64;
+                        ));
                     }
                 }
             });

@@ -155,8 +155,8 @@ pub fn build(
         version: env!("CARGO_PKG_VERSION"),
         now_unix_seconds: now,
         stale_after_seconds: snapshot.stale_after,
-        // `as` saturates: a host clock beyond i64 seconds gives a wrong day, not a panic.
-        today_start_unix_seconds: local_midnight(now.floor() as i64),
+        // Saturates: a host clock beyond i64 seconds gives a wrong day, not a panic.
+        today_start_unix_seconds: local_midnight(crate::history::floor_seconds(now)),
         meters,
     }
 }

@@ -6,6 +6,8 @@ use crate::tic::{Decoder, FrameWriter};
 
 /// 2024-01-15 10:00:00 UTC, 11:00 in Paris (winter time); a whole hour.
 const T0: f64 = 1_705_312_800.0;
+/// [`T0`] as whole seconds, for the series' start times.
+const T0_UNIX: i64 = 1_705_312_800;
 /// 2024-01-16 00:00 in Paris.
 const MIDNIGHT: f64 = 1_705_359_600.0;
 
@@ -86,11 +88,11 @@ fn an_empty_history_has_full_size_series_of_nothing() {
     assert_eq!(p.injected_avg_va, None);
     assert_eq!(
         p.start_unix_seconds,
-        T0 as i64 - (POWER_POINTS as i64 - 1) * POWER_STEP_SECONDS
+        T0_UNIX - (POWER_POINTS_I64 - 1) * POWER_STEP_SECONDS
     );
     let e = h.energy_per_hour(T0);
     assert_eq!(e.drawn_wh, vec![None; HOUR_BUCKETS]);
-    assert_eq!(e.start_unix_seconds, T0 as i64 - 47 * 3600);
+    assert_eq!(e.start_unix_seconds, T0_UNIX - 47 * 3600);
     assert_eq!(h.today(T0), None);
 }
 
@@ -112,7 +114,7 @@ fn power_points_hold_the_mean_and_max_of_each_step_and_wrap_after_a_day() {
     let later = T0 + POWER_POINTS as f64 * step;
     r.feed(later, 1000, 5000, "HP..", 700);
     let p = r.history.power_24h(later);
-    assert_eq!(p.start_unix_seconds, T0 as i64 + POWER_STEP_SECONDS);
+    assert_eq!(p.start_unix_seconds, T0_UNIX + POWER_STEP_SECONDS);
     assert_eq!(p.avg_va[0], Some(500));
     assert_eq!(p.avg_va[n - 1], Some(700));
     assert_eq!(p.avg_va.iter().flatten().count(), 2);
@@ -230,7 +232,7 @@ fn hourly_buckets_wrap_after_two_days() {
     r.feed(later, 1000, 6000, "HP..", 1000);
     r.feed(later + 60.0, 1000, 6007, "HP..", 1000);
     let e = r.history.energy_per_hour(later + 60.0);
-    assert_eq!(e.start_unix_seconds, T0 as i64 + 3600);
+    assert_eq!(e.start_unix_seconds, T0_UNIX + 3600);
     // The gap's energy was spread over 48 h; T0's own 5 Wh left the window with its hour.
     let last = e.drawn_wh[HOUR_BUCKETS - 1].unwrap();
     assert!((7..=30).contains(&last), "{last}");

@@ -196,8 +196,7 @@ impl Limits {
             self.power_va
         };
         let current = current_power * POWER_MARGIN / phases / VOLTS_PER_AMPERE as f64;
-        // Float to integer saturates and floors; the bounds are far from either end.
-        let up_to = |max: f64| 0..=max as u64;
+        let up_to = |max: f64| 0..=floor_bound(max);
         let facts = label.facts();
         // By what the label measures (its row of the label table), so that a new label of a
         // known quantity is checked without being listed here.
@@ -205,11 +204,23 @@ impl Limits {
             Quantity::ApparentPower if facts.phase == 0 => up_to(power),
             Quantity::ApparentPower => up_to(power / phases),
             Quantity::Current => up_to(current),
-            Quantity::MaxCurrent => 0..=(current as u64).max(RATED_MAX_CURRENT_A),
+            Quantity::MaxCurrent => 0..=floor_bound(current).max(RATED_MAX_CURRENT_A),
             Quantity::Voltage | Quantity::AverageVoltage => VOLTS,
             _ => return None,
         })
     }
+}
+
+/// The highest whole value under a bound computed in floating point (power settings times a
+/// margin, divided by phases or volts).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "floors and saturates on purpose: the bounds are non-negative and far from \
+              u64::MAX, and a NaN bound (never produced) would give 0, the strictest"
+)]
+fn floor_bound(max: f64) -> u64 {
+    max as u64
 }
 
 /// The filter state of one instantaneous value: how many of the clean frames in a row that

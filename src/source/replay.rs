@@ -54,6 +54,12 @@ pub const PACED_CHUNK: usize = 256;
 const PIECE_SECONDS: f64 = 0.25;
 
 /// Characters in a piece of [`PIECE_SECONDS`] at `baud` × `factor`: at least one.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "saturating on purpose, then clamped to 1..=PACED_CHUNK: any speed, even NaN or \
+              negative, gives a piece of a sane length"
+)]
 fn piece_len(baud: u32, factor: f64) -> usize {
     // `as` saturates, and NaN becomes 0: the clamp then makes it one character.
     ((f64::from(baud) / 10.0 * factor * PIECE_SECONDS) as usize).clamp(1, PACED_CHUNK)

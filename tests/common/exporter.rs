@@ -179,7 +179,7 @@ impl Exporter {
 
     /// Sends SIGTERM and waits for the exit (bounded).
     pub fn terminate(mut self) -> (ExitStatus, Duration) {
-        let pid = self.child.id() as libc::pid_t;
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pids fit pid_t");
         let start = Instant::now();
         // SAFETY: plain kill(2) on our own child's pid.
         unsafe { libc::kill(pid, libc::SIGTERM) };

@@ -53,7 +53,10 @@ pub fn horodate(unix: i64) -> String {
 /// Tempo colour of a day, deterministic from the date: red only in winter on weekdays, white
 /// now and then, blue most days (about the real yearly split of 22 red, 43 white days).
 fn tempo_color(day_number: i64, month: u8) -> TempoColor {
-    let h = (day_number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58; // 0..63
+    let h = day_number
+        .cast_unsigned()
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        >> 58; // 0..63
     let winter = matches!(month, 11 | 12 | 1 | 2 | 3);
     let weekday = (day_number + 4).rem_euclid(7); // 0 = Sunday
     if winter && weekday != 0 && weekday != 6 && h < 12 {
@@ -297,7 +300,7 @@ impl Simulator {
     /// subscription as a load-shedding relay would, except in the rare bursts above it.
     fn load(&mut self, t: f64, hours: f64, dt: f64, off_peak: bool, month: u8) -> f64 {
         let bell = |center: f64, width: f64| (-((hours - center) / width).powi(2)).exp();
-        let fridge = if (t / 600.0) as i64 % 2 == 0 {
+        let fridge = if whole_seconds(t / 600.0) % 2 == 0 {
             120.0
         } else {
             0.0
@@ -401,7 +404,7 @@ impl Simulator {
     pub fn next_frame(&mut self, t: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let dt = self.last.map_or(0.0, |l| (t - l).clamp(0.0, 3600.0));
         self.last = Some(t);
-        let unix = t as i64;
+        let unix = whole_seconds(t);
         let (_, _, local) = paris_time(unix);
         let hours = local.hours();
         let off_peak = !(6.0..22.0).contains(&hours);
@@ -449,8 +452,8 @@ impl Simulator {
         for v in &mut self.voltage {
             *v = (*v + (self.rng.unit() - 0.5) * 1.5).clamp(225.0, 245.0);
         }
-        let papp = (drawn / 10.0).round() as u32 * 10;
-        let inj_va = injected.round() as u32;
+        let papp = sim_u32((drawn / 10.0).round()) * 10;
+        let inj_va = sim_u32(injected.round());
         if papp > self.max_today.0 {
             self.max_today = (papp, unix);
         }
@@ -485,20 +488,14 @@ impl Simulator {
     }
 
     fn historic_mono(&mut self, s: &FrameState, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let amps = (f64::from(s.papp) / self.voltage[0]).round() as u32;
+        let amps = sim_u32((f64::from(s.papp) / self.voltage[0]).round());
         let mut w = FrameWriter::new(out, Mode::Historic);
         let groups = [
             ("ADCO", "031762120162".to_owned()),
             ("OPTARIF", "HC..".to_owned()),
             ("ISOUSC", "45".to_owned()),
-            (
-                "HCHC",
-                format!("{:09}", self.index[0] as u64 % 1_000_000_000),
-            ),
-            (
-                "HCHP",
-                format!("{:09}", self.index[1] as u64 % 1_000_000_000),
-            ),
+            ("HCHC", index_digits(self.index[0])),
+            ("HCHP", index_digits(self.index[1])),
             ("PTEC", if s.off_peak { "HC.." } else { "HP.." }.to_owned()),
             ("IINST", format!("{:03}", amps.min(999))),
         ];
@@ -522,7 +519,7 @@ impl Simulator {
 
     fn tri_currents(&self, papp: u32) -> [u32; 3] {
         let split = self.phase_split();
-        [0, 1, 2].map(|i| (f64::from(papp) * split[i] / self.voltage[i]).round() as u32)
+        [0, 1, 2].map(|i| sim_u32((f64::from(papp) * split[i] / self.voltage[i]).round()))
     }
 
     fn historic_tri(
@@ -569,10 +566,7 @@ impl Simulator {
             ("ADCO", "021330274552".to_owned()),
             ("OPTARIF", "BASE".to_owned()),
             ("ISOUSC", format!("{setting:02}")),
-            (
-                "BASE",
-                format!("{:09}", self.index[0] as u64 % 1_000_000_000),
-            ),
+            ("BASE", index_digits(self.index[0])),
             ("PTEC", "TH..".to_owned()),
             ("IINST1", format!("{:03}", amps[0].min(999))),
             ("IINST2", format!("{:03}", amps[1].min(999))),
@@ -594,11 +588,60 @@ impl Simulator {
     }
 
     fn standard(&mut self, s: &FrameState, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let three = self.three_phase();
         let producer = self.kind == DemoKind::Producer;
-        let tempo = self.kind == DemoKind::StandardTri;
-        let now = horodate(s.unix);
-        let (serial, prm, ngtf, ltarf) = match self.kind {
+        let (serial, prm, ngtf, ltarf) = self.standard_names(s);
+        let hc_relay = s.off_peak && !producer;
+        let volts = self.voltage.map(|v| sim_u32(v.round()));
+        let phases = if self.three_phase() { 3 } else { 1 };
+        let ten_min = s.unix - s.unix.rem_euclid(600);
+        let mut w = FrameWriter::new(out, Mode::Standard);
+        w.group("ADSC", serial)?;
+        w.group("VTIC", "02")?;
+        w.horodated("DATE", &horodate(s.unix), "")?;
+        w.group("NGTF", ngtf)?;
+        w.group("LTARF", ltarf)?;
+        self.standard_energy(&mut w)?;
+        let amps = self.tri_currents(s.papp);
+        for (i, a) in amps.iter().enumerate().take(phases) {
+            w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)))?;
+        }
+        for (i, v) in volts.iter().enumerate().take(phases) {
+            w.group(&format!("URMS{}", i + 1), &format!("{v:03}"))?;
+        }
+        self.standard_power(s, &mut w)?;
+        if producer {
+            self.standard_injection(s, &mut w)?;
+        }
+        self.standard_curve(&mut w)?;
+        for (i, v) in volts.iter().enumerate().take(phases) {
+            w.horodated(
+                &format!("UMOY{}", i + 1),
+                &horodate(ten_min),
+                &format!("{:03}", v.saturating_sub(1)),
+            )?;
+        }
+        w.group("STGE", &format!("{:08X}", self.stge(s, hc_relay)))?;
+        w.group("MSG1", "PAS DE          MESSAGE         ")?;
+        w.group("PRM", prm)?;
+        w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)))?;
+        w.group("NTARF", &format!("{:02}", s.supplier + 1))?;
+        w.group("NJOURF", "00")?;
+        w.group("NJOURF+1", "00")?;
+        w.group(
+            "PJOURF+1",
+            "00004001 06004002 22004001 NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE",
+        )?;
+        w.finish();
+        Ok(())
+    }
+
+    /// Serial number, PRM, supplier calendar name (NGTF) and current period name (LTARF) of
+    /// a standard-mode meter.
+    fn standard_names(
+        &self,
+        s: &FrameState,
+    ) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self.kind {
             DemoKind::StandardTri => (
                 "022176055084",
                 "30001234567890",
@@ -628,161 +671,191 @@ impl Simulator {
                     "  HEURE  PLEINE "
                 },
             ),
-        };
-        let ntarf = s.supplier + 1;
-        let hc_relay = s.off_peak && !producer;
+        }
+    }
+
+    /// The status register (STGE) of a standard-mode frame.
+    fn stge(&self, s: &FrameState, hc_relay: bool) -> u32 {
+        let producer = self.kind == DemoKind::Producer;
+        let tempo = self.kind == DemoKind::StandardTri;
+        // The supplier index is one of the six of `self.index`: four bits are plenty.
+        let period_bits = u32::try_from(s.supplier & 0xF).expect("four bits fit in u32");
         let mut stge: u32 = 0x003A_0000; // standard TIC, Euridis secured, CPL new/locked
         stge |= u32::from(!hc_relay); // dry contact open except for the off-peak water heater
         stge |= u32::from(s.overloaded) << 7;
         stge |= u32::from(producer) << 8;
         stge |= u32::from(s.injected > 0) << 9;
-        stge |= (ntarf as u32 - 1) << 10;
+        stge |= period_bits << 10;
         stge |= u32::from(s.supplier % 2 == 1 && !tempo) << 14;
         if tempo {
             stge |= tempo_bits(Some(s.color)) << 24;
             stge |= tempo_bits(s.tomorrow) << 26;
         }
+        stge
+    }
+
+    /// The energy indexes: total, supplier, distributor, and a producer's injected and
+    /// reactive ones.
+    fn standard_energy(&self, w: &mut FrameWriter<'_>) -> Result<(), EncodeError> {
         let total: f64 = self.index.iter().sum();
-        let wh = |x: f64| format!("{:09}", x as u64 % 1_000_000_000);
-        let volts = self.voltage.map(|v| v.round() as u32);
-        let amps = self.tri_currents(s.papp);
-        let split = self.phase_split();
-        let (curve_now, curve_prev) = (self.curve.points[0], self.curve.points[1]);
-        let ten_min = s.unix - s.unix.rem_euclid(600);
-        let mut w = FrameWriter::new(out, Mode::Standard);
-        w.group("ADSC", serial)?;
-        w.group("VTIC", "02")?;
-        w.horodated("DATE", &now, "")?;
-        w.group("NGTF", ngtf)?;
-        w.group("LTARF", ltarf)?;
-        w.group("EAST", &wh(total))?;
+        w.group("EAST", &index_digits(total))?;
         for (i, e) in self.index.iter().enumerate() {
-            w.group(&format!("EASF{:02}", i + 1), &wh(*e))?;
+            w.group(&format!("EASF{:02}", i + 1), &index_digits(*e))?;
         }
         // Distributor indexes: off-peak and peak hours, winter and summer folded together.
         let hc: f64 = self.index.iter().step_by(2).sum();
-        w.group("EASD01", &wh(hc))?;
-        w.group("EASD02", &wh(total - hc))?;
-        w.group("EASD03", &wh(0.0))?;
-        w.group("EASD04", &wh(0.0))?;
-        if producer {
-            w.group("EAIT", &wh(self.injected))?;
+        w.group("EASD01", &index_digits(hc))?;
+        w.group("EASD02", &index_digits(total - hc))?;
+        w.group("EASD03", &index_digits(0.0))?;
+        w.group("EASD04", &index_digits(0.0))?;
+        if self.kind == DemoKind::Producer {
+            w.group("EAIT", &index_digits(self.injected))?;
             for (i, q) in self.reactive.iter().enumerate() {
-                w.group(&format!("ERQ{}", i + 1), &wh(*q))?;
+                w.group(&format!("ERQ{}", i + 1), &index_digits(*q))?;
             }
         }
-        let phases = if three { 3 } else { 1 };
-        for (i, a) in amps.iter().enumerate().take(phases) {
-            w.group(&format!("IRMS{}", i + 1), &format!("{:03}", a.min(&999)))?;
-        }
-        for (i, v) in volts.iter().enumerate().take(phases) {
-            w.group(&format!("URMS{}", i + 1), &format!("{v:03}"))?;
-        }
-        let pref = (self.subscription() / 1000.0) as u32;
+        Ok(())
+    }
+
+    /// Reference power, apparent power now, and today's and yesterday's peaks (per phase on
+    /// a three-phase meter).
+    fn standard_power(&self, s: &FrameState, w: &mut FrameWriter<'_>) -> Result<(), EncodeError> {
+        let pref = sim_u32(self.subscription() / 1000.0);
         w.group("PREF", &format!("{pref:02}"))?;
         w.group("PCOUP", &format!("{pref:02}"))?;
         w.group("SINSTS", &format!("{:05}", s.papp.min(99_999)))?;
-        if three {
+        let split = self.three_phase().then(|| self.phase_split());
+        if let Some(split) = split {
             for (i, share) in split.iter().enumerate() {
-                let va = (f64::from(s.papp) * share) as u32;
+                let va = sim_u32(f64::from(s.papp) * share);
                 w.group(
                     &format!("SINSTS{}", i + 1),
                     &format!("{:05}", va.min(99_999)),
                 )?;
             }
         }
+        write_peak(w, "SMAXSN", "", self.max_today, split)?;
+        write_peak(w, "SMAXSN", "-1", self.max_yesterday, split)
+    }
+
+    /// A producer's injected power now and its peaks of today and yesterday.
+    fn standard_injection(
+        &self,
+        s: &FrameState,
+        w: &mut FrameWriter<'_>,
+    ) -> Result<(), EncodeError> {
+        w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)))?;
         w.horodated(
-            "SMAXSN",
-            &horodate(self.max_today.1),
-            &format!("{:05}", self.max_today.0.min(99_999)),
+            "SMAXIN",
+            &horodate(self.max_injected_today.1),
+            &format!("{:05}", self.max_injected_today.0.min(99_999)),
         )?;
-        if three {
-            for (i, share) in split.iter().enumerate() {
-                let va = (f64::from(self.max_today.0) * share) as u32;
-                w.horodated(
-                    &format!("SMAXSN{}", i + 1),
-                    &horodate(self.max_today.1),
-                    &format!("{:05}", va.min(99_999)),
-                )?;
-            }
+        w.horodated(
+            "SMAXIN-1",
+            &horodate(self.max_injected_yesterday.1),
+            &format!("{:05}", self.max_injected_yesterday.0.min(99_999)),
+        )?;
+        Ok(())
+    }
+
+    /// The load-curve points (drawn, and injected for a producer), once a period is complete.
+    fn standard_curve(&self, w: &mut FrameWriter<'_>) -> Result<(), EncodeError> {
+        let (curve_now, curve_prev) = (self.curve.points[0], self.curve.points[1]);
+        if curve_now.0 == 0 {
+            return Ok(());
         }
         w.horodated(
-            "SMAXSN-1",
-            &horodate(self.max_yesterday.1),
-            &format!("{:05}", self.max_yesterday.0.min(99_999)),
+            "CCASN",
+            &horodate(curve_now.0),
+            &format!("{:05}", curve_now.1.min(99_999)),
         )?;
-        if three {
-            for (i, share) in split.iter().enumerate() {
-                let va = (f64::from(self.max_yesterday.0) * share) as u32;
-                w.horodated(
-                    &format!("SMAXSN{}-1", i + 1),
-                    &horodate(self.max_yesterday.1),
-                    &format!("{:05}", va.min(99_999)),
-                )?;
-            }
-        }
-        if producer {
-            w.group("SINSTI", &format!("{:05}", s.injected.min(99_999)))?;
+        if curve_prev.0 > 0 {
             w.horodated(
-                "SMAXIN",
-                &horodate(self.max_injected_today.1),
-                &format!("{:05}", self.max_injected_today.0.min(99_999)),
-            )?;
-            w.horodated(
-                "SMAXIN-1",
-                &horodate(self.max_injected_yesterday.1),
-                &format!("{:05}", self.max_injected_yesterday.0.min(99_999)),
+                "CCASN-1",
+                &horodate(curve_prev.0),
+                &format!("{:05}", curve_prev.1.min(99_999)),
             )?;
         }
-        if curve_now.0 > 0 {
+        if self.kind == DemoKind::Producer {
             w.horodated(
-                "CCASN",
+                "CCAIN",
                 &horodate(curve_now.0),
-                &format!("{:05}", curve_now.1.min(99_999)),
+                &format!("{:05}", curve_now.2.min(99_999)),
             )?;
             if curve_prev.0 > 0 {
                 w.horodated(
-                    "CCASN-1",
+                    "CCAIN-1",
                     &horodate(curve_prev.0),
-                    &format!("{:05}", curve_prev.1.min(99_999)),
+                    &format!("{:05}", curve_prev.2.min(99_999)),
                 )?;
             }
-            if producer {
-                w.horodated(
-                    "CCAIN",
-                    &horodate(curve_now.0),
-                    &format!("{:05}", curve_now.2.min(99_999)),
-                )?;
-                if curve_prev.0 > 0 {
-                    w.horodated(
-                        "CCAIN-1",
-                        &horodate(curve_prev.0),
-                        &format!("{:05}", curve_prev.2.min(99_999)),
-                    )?;
-                }
-            }
         }
-        for (i, v) in volts.iter().enumerate().take(phases) {
-            w.horodated(
-                &format!("UMOY{}", i + 1),
-                &horodate(ten_min),
-                &format!("{:03}", v.saturating_sub(1)),
-            )?;
-        }
-        w.group("STGE", &format!("{stge:08X}"))?;
-        w.group("MSG1", "PAS DE          MESSAGE         ")?;
-        w.group("PRM", prm)?;
-        w.group("RELAIS", &format!("{:03}", u8::from(hc_relay)))?;
-        w.group("NTARF", &format!("{ntarf:02}"))?;
-        w.group("NJOURF", "00")?;
-        w.group("NJOURF+1", "00")?;
-        w.group(
-            "PJOURF+1",
-            "00004001 06004002 22004001 NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE NONUTILE",
-        )?;
-        w.finish();
         Ok(())
     }
+}
+
+/// A peak of apparent power (`label` then `suffix`: SMAXSN, SMAXSN-1) with its time, and on a
+/// three-phase meter (`split` given) its share on each phase (SMAXSN1, SMAXSN1-1, ...).
+fn write_peak(
+    w: &mut FrameWriter<'_>,
+    label: &str,
+    suffix: &str,
+    (va, at): (u32, i64),
+    split: Option<[f64; 3]>,
+) -> Result<(), EncodeError> {
+    w.horodated(
+        &format!("{label}{suffix}"),
+        &horodate(at),
+        &format!("{:05}", va.min(99_999)),
+    )?;
+    for (i, share) in split.iter().flatten().enumerate() {
+        let phase_va = sim_u32(f64::from(va) * share);
+        w.horodated(
+            &format!("{label}{}{suffix}", i + 1),
+            &horodate(at),
+            &format!("{:05}", phase_va.min(99_999)),
+        )?;
+    }
+    Ok(())
+}
+
+/// An energy index as the meter writes it: nine digits, Wh, wrapping at a billion.
+fn index_digits(wh: f64) -> String {
+    format!("{:09}", sim_u64(wh) % 1_000_000_000)
+}
+
+/// A simulated power, current or voltage (VA, W, A, V) as the meter's unsigned integer,
+/// truncated toward zero; callers round first where the meter rounds.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=u32::MAX first (as `as` would saturate, NaN giving 0): simulated \
+              loads are non-negative and far below 4 GVA"
+)]
+fn sim_u32(x: f64) -> u32 {
+    x.clamp(0.0, f64::from(u32::MAX)) as u32
+}
+
+/// A simulated energy index, Wh, as the meter's unsigned counter, truncated toward zero.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "clamped to 0..=u64::MAX first (as `as` would saturate, NaN giving 0): indexes \
+              start at 0 and only grow, far below 1.8e19 Wh"
+)]
+fn sim_u64(x: f64) -> u64 {
+    x.clamp(0.0, u64::MAX as f64) as u64
+}
+
+/// A simulated time (Unix seconds, or a multiple of them) as whole units, truncated toward
+/// zero as the meter counts whole seconds.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "clamped to the range of i64 first (as `as` would saturate, NaN giving 0): \
+              simulated times are around 1.7e9 s"
+)]
+fn whole_seconds(t: f64) -> i64 {
+    t.clamp(i64::MIN as f64, i64::MAX as f64) as i64
 }
 
 impl CurveAccumulator {
@@ -796,7 +869,7 @@ impl CurveAccumulator {
         if period != self.period_start {
             let avg = |sum: f64| {
                 if self.seconds > 0.0 {
-                    (sum / self.seconds) as u32
+                    sim_u32(sum / self.seconds)
                 } else {
                     0
                 }
@@ -833,7 +906,7 @@ pub fn add_noise(bytes: &mut [u8], probability: f64, rng: &mut Rng) {
     }
     for b in bytes.iter_mut() {
         if rng.unit() < probability {
-            *b = (rng.next_u64() >> 24) as u8;
+            *b = rng.next_u64().to_le_bytes()[3]; // bits 24..32
         }
     }
 }
