@@ -277,7 +277,7 @@ macro_rules! labels {
             }
 
             /// [`Label::lookup`] for a parser that has the name's [`head`] at hand already.
-            #[inline]
+            #[inline(always)]
             pub(crate) fn lookup_head(mode: Mode, head: u64, name: &[u8]) -> Option<Label> {
                 if name.len() > MAX_KNOWN_LEN {
                     return None;
