@@ -164,6 +164,10 @@ pub struct Decoder {
 }
 
 /// True for the bytes that drive the state machine (after masking to 7 bits).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the index runs below 256, and try_from is not const"
+)]
 static IS_FRAMING: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -807,6 +811,10 @@ fn copy_masked(dest: &mut [u8], src: &[u8]) -> bool {
 
 /// Offsets into the frame buffer fit in u16: the buffer never exceeds
 /// `MAX_FRAME_LEN + MAX_GROUP_LEN` bytes (asserted below), so the cast never truncates.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "bounded by the frame buffer, see above"
+)]
 fn offset(n: usize) -> u16 {
     debug_assert!(n <= usize::from(u16::MAX));
     n as u16
@@ -814,6 +822,10 @@ fn offset(n: usize) -> u16 {
 
 /// Field lengths fit in u8: a field is shorter than a group, and a group never exceeds
 /// `MAX_GROUP_LEN` bytes (asserted below), so the cast never truncates.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "bounded by MAX_GROUP_LEN, see above"
+)]
 fn len8(n: usize) -> u8 {
     debug_assert!(n <= usize::from(u8::MAX));
     n as u8
@@ -872,7 +884,9 @@ mod tests {
     fn masked_copy_agrees_with_a_byte_loop() {
         for len in 0..40usize {
             for high in [None, Some(0), Some(len / 2), Some(len.saturating_sub(1))] {
-                let mut src: Vec<u8> = (0..len).map(|i| b'0' + (i % 64) as u8).collect();
+                let mut src: Vec<u8> = (0..len)
+                    .map(|i| b'0' + u8::try_from(i % 64).unwrap())
+                    .collect();
                 if let Some(at) = high.filter(|&at| at < len) {
                     src[at] |= 0x80;
                 }

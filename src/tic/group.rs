@@ -75,6 +75,10 @@ const PRINTABLE: u8 = 4;
 const LABEL_CHAR: u8 = 8;
 const ALL_CLASSES: u8 = DIGIT | HEX | PRINTABLE | LABEL_CHAR;
 
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the index runs below 256, and try_from is not const"
+)]
 static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut i = 0;
@@ -158,7 +162,9 @@ pub fn parse(content: &[u8]) -> Result<ParsedGroup, GroupError> {
     };
     let value = &fields[value_start..];
     // The label's head ([`Label::lookup`]) is in the first word, read for the sum already.
-    let keep = u64::MAX.checked_shr(8 * 8usize.saturating_sub(label_end) as u32);
+    let keep = u32::try_from(8 * 8usize.saturating_sub(label_end))
+        .ok()
+        .and_then(|bits| u64::MAX.checked_shr(bits));
     let head = word_at(fields) & keep.unwrap_or(0);
     let label = Label::lookup_head(mode, head, label_bytes);
     match label {

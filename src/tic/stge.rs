@@ -68,13 +68,19 @@ impl Stge {
         self.0 >> shift & ((1 << width) - 1)
     }
 
+    /// A field of at most 8 bits, as a byte (its low byte is all of it).
+    fn small_field(self, shift: u32, width: u32) -> u8 {
+        debug_assert!(width <= 8);
+        self.field(shift, width).to_le_bytes()[0]
+    }
+
     /// Bit 0: the dry contact is open.
     pub fn dry_contact_open(self) -> bool {
         self.bit(0)
     }
     /// Bits 1-3 as the raw code 0-7 (0 = closed).
     pub fn cutoff_device_code(self) -> u8 {
-        self.field(1, 3) as u8
+        self.small_field(1, 3)
     }
     /// Bits 1-3 decoded.
     pub fn cutoff_device(self) -> CutoffDevice {
@@ -111,11 +117,11 @@ impl Stge {
     }
     /// Bits 10-13 + 1: the supplier index (1-10) energy is counted on now.
     pub fn supplier_index(self) -> u8 {
-        self.field(10, 4) as u8 + 1
+        self.small_field(10, 4) + 1
     }
     /// Bits 14-15 + 1: the distributor index (1-4) energy is counted on now.
     pub fn distributor_index(self) -> u8 {
-        self.field(14, 2) as u8 + 1
+        self.small_field(14, 2) + 1
     }
     /// Bit 16: the real-time clock is degraded.
     pub fn clock_degraded(self) -> bool {
@@ -127,11 +133,11 @@ impl Stge {
     }
     /// Bits 19-20: Euridis output state (0 disabled, 1 enabled, 3 enabled with security).
     pub fn euridis(self) -> u8 {
-        self.field(19, 2) as u8
+        self.small_field(19, 2)
     }
     /// Bits 21-22: CPL status (0 new/unlocked, 1 new/locked, 2 registered).
     pub fn cpl_status(self) -> u8 {
-        self.field(21, 2) as u8
+        self.small_field(21, 2)
     }
     /// Bit 23: CPL synchronised.
     pub fn cpl_synchronised(self) -> bool {
@@ -147,11 +153,11 @@ impl Stge {
     }
     /// Bits 28-29: mobile-peak notice in progress (0 none, 1-3 = PM1-PM3).
     pub fn mobile_peak_notice(self) -> u8 {
-        self.field(28, 2) as u8
+        self.small_field(28, 2)
     }
     /// Bits 30-31: mobile peak in progress (0 none, 1-3 = PM1-PM3).
     pub fn mobile_peak_active(self) -> u8 {
-        self.field(30, 2) as u8
+        self.small_field(30, 2)
     }
 }
 

@@ -303,7 +303,7 @@ impl ShortText {
         let mut bytes = [0u8; 16];
         bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
         ShortText {
-            len: end as u8,
+            len: u8::try_from(end).unwrap_or(16),
             bytes,
         }
     }
@@ -357,7 +357,11 @@ impl<'a> Group<'a> {
 /// Reads `value` as the type of `label`: a measure by its quantity (a column of the label
 /// table, which gives the unit), anything else by its label.
 pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
-    use Label::*;
+    use Label::{
+        Adco, Adsc, Date, Demain, Dpm1, Dpm2, Dpm3, Fpm1, Fpm2, Fpm3, Hhphc, Ltarf, Motdetat, Msg1,
+        Msg2, Ngtf, Njourf, NjourfTomorrow, Ntarf, Optarif, PjourfTomorrow, Ppointe, Ppot, Prm,
+        Ptec, Relais, Stge, Vtic,
+    };
     if let Some(measure) = measure(label, value) {
         return measure;
     }
@@ -396,8 +400,8 @@ pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
             let bits = u8::from_str_radix(value, 16).map_err(|_| ValueError::NotHex(label))?;
             Reading::PhasePresence(PhasePresence(bits))
         }
-        Ntarf => match number()? {
-            n @ 1..=10 => Reading::TariffIndex(n as u8),
+        Ntarf => match u8::try_from(number()?) {
+            Ok(n @ 1..=10) => Reading::TariffIndex(n),
             _ => return Err(ValueError::OutOfRange(label)),
         },
         Njourf | NjourfTomorrow => {
@@ -420,7 +424,11 @@ pub fn reading(label: Label, value: &str) -> Result<Reading<&str>, ValueError> {
 /// Reads the value of a label that measures something, in the unit of its quantity; `None`
 /// for the other labels.
 fn measure(label: Label, value: &str) -> Option<Result<Reading<&str>, ValueError>> {
-    use Quantity::*;
+    use Quantity::{
+        ApparentPower, AverageVoltage, Current, DistributorIndex, EnergyDrawn, EnergyInjected,
+        InjectedPower, LoadCurve, MaxCurrent, MaxInjectedPower, MaxPower, Notice, Other,
+        OverloadCurrent, PeriodIndex, PowerSetting, ReactiveEnergy, SubscribedCurrent, Voltage,
+    };
     let number = || decimal(value).ok_or(ValueError::NotDecimal(label));
     let small =
         || number().and_then(|n| u32::try_from(n).map_err(|_| ValueError::OutOfRange(label)));
