@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench pipeline`
 
+mod common;
+
+use common::{T0, fed_meter};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use teleinfo_exporter::config::DemoKind;
@@ -12,32 +15,9 @@ use teleinfo_exporter::metrics::{Format, Snapshot};
 use teleinfo_exporter::simulator::Simulator;
 use teleinfo_exporter::tic::{Decoder, OwnedFrame};
 
-const T0: f64 = 1_705_338_000.0;
-
 /// A meter that has seen an hour of frames from the simulator.
 fn warmed_meter(kind: DemoKind, name: &str) -> Meter {
-    let mut sim = Simulator::new(kind, 7);
-    let mut bytes = Vec::new();
-    let mut t = T0;
-    for _ in 0..2400 {
-        sim.next_frame(t, &mut bytes).expect("valid groups");
-        t += 1.5;
-    }
-    let mut meter = Meter::new(name);
-    meter.health_mut().open = true;
-    let mut decoder = Decoder::new();
-    let mut t = T0;
-    decoder.feed(&bytes, |f| {
-        t += 1.5;
-        meter.apply(
-            f,
-            Stamp {
-                host: t,
-                line: t - T0,
-            },
-        );
-    });
-    meter.record_decoder(decoder.stats(), false);
+    let mut meter = fed_meter(kind, name, 7, 2400);
     meter.health_mut().last_frame = Some(T0 + 3600.0);
     meter
 }

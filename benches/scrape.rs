@@ -9,56 +9,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::fed_meter;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use teleinfo_exporter::config::DemoKind;
 use teleinfo_exporter::config::SourceConfig;
-use teleinfo_exporter::meter::Meter;
-use teleinfo_exporter::meter::plausibility::Stamp;
 use teleinfo_exporter::meter_handle::MeterHandle;
 use teleinfo_exporter::metrics::Format;
-use teleinfo_exporter::simulator::Simulator;
 use teleinfo_exporter::source::unix_now;
 use teleinfo_exporter::state::AppState;
-use teleinfo_exporter::tic::Decoder;
-
-const T0: f64 = 1_705_338_000.0;
-
-const KINDS: [DemoKind; 5] = [
-    DemoKind::Historic,
-    DemoKind::HistoricTri,
-    DemoKind::Standard,
-    DemoKind::StandardTri,
-    DemoKind::Producer,
-];
-
-/// A meter fed a few minutes of simulated frames (every label its kind sends has been
-/// seen), up now.
-fn fed_meter(kind: DemoKind, name: &str, seed: u64) -> Meter {
-    let mut sim = Simulator::new(kind, seed);
-    let mut bytes = Vec::new();
-    for i in 0..200 {
-        sim.next_frame(T0 + f64::from(i) * 1.5, &mut bytes)
-            .expect("valid groups");
-    }
-    let mut meter = Meter::new(name);
-    meter.health_mut().open = true;
-    let mut decoder = Decoder::new();
-    let mut t = T0;
-    decoder.feed(&bytes, |f| {
-        t += 1.5;
-        meter.apply(
-            f,
-            Stamp {
-                host: t,
-                line: t - T0,
-            },
-        );
-    });
-    meter.record_decoder(decoder.stats(), false);
-    meter.health_mut().last_frame = Some(unix_now());
-    meter
-}
 
 fn state(n: usize) -> AppState {
     let meters = (0..n)
@@ -66,7 +27,9 @@ fn state(n: usize) -> AppState {
             let name = format!("meter{i:04}");
             let source: SourceConfig = format!("{name}=demo").parse().expect("a demo source");
             let handle = MeterHandle::new(source);
-            handle.lock().meter = fed_meter(KINDS[i % KINDS.len()], &name, i as u64);
+            let mut meter = fed_meter(DemoKind::ALL[i % DemoKind::ALL.len()], &name, i as u64, 200);
+            meter.health_mut().last_frame = Some(unix_now());
+            handle.lock().meter = meter;
             Arc::new(handle)
         })
         .collect();

@@ -15,13 +15,7 @@ use teleinfo_exporter::simulator::{Rng, Simulator, add_noise};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-const KINDS: [DemoKind; 5] = [
-    DemoKind::Historic,
-    DemoKind::HistoricTri,
-    DemoKind::Standard,
-    DemoKind::StandardTri,
-    DemoKind::Producer,
-];
+const KINDS: [DemoKind; 5] = DemoKind::ALL;
 
 fn kind_named(name: &str) -> Option<DemoKind> {
     KINDS.into_iter().find(|k| k.as_str() == name)

@@ -74,7 +74,8 @@ impl DemoKind {
         }
     }
 
-    const ALL: [DemoKind; 5] = [
+    /// Every kind, in the order `mix` of examples/tic_simulator.rs cycles through them.
+    pub const ALL: [DemoKind; 5] = [
         DemoKind::Historic,
         DemoKind::HistoricTri,
         DemoKind::Standard,
