@@ -90,14 +90,23 @@ pub fn local_day(unix: i64) -> i64 {
 /// Summer time switches at 01:00 UTC (02:00 or 03:00 local), never across midnight, so the
 /// offset in force at midnight is one of the two and is found by checking each.
 pub fn local_midnight(unix: i64) -> i64 {
-    let day = local_day(unix);
+    local_hour_to_unix(local_day(unix), 0)
+}
+
+/// Unix time of `hour`:00 French local time on local day `day` (days since 1970-01-01).
+///
+/// For the hours tariffs start at (midnight, 06:00 for a Tempo day) this is never ambiguous:
+/// summer time switches at 01:00 UTC, 02:00 or 03:00 local. For the hour skipped or repeated
+/// by the switch, the first instant that reads as it is taken.
+pub fn local_hour_to_unix(day: i64, hour: u8) -> i64 {
+    let wall = day * 86_400 + i64::from(hour) * 3600;
     for offset in [7200, 3600] {
-        let candidate = day * 86_400 - offset;
+        let candidate = wall - offset;
         if paris_time(candidate).0 == offset {
             return candidate;
         }
     }
-    day * 86_400 - 3600
+    wall - 3600
 }
 
 #[cfg(test)]
@@ -119,5 +128,18 @@ mod tests {
         assert_eq!(local_midnight(1_705_273_199), 1_705_273_199 - 86_399);
         assert_eq!(local_midnight(1_705_273_200), 1_705_273_200);
         assert_eq!(local_day(1_705_273_200), local_day(1_705_273_199) + 1);
+    }
+
+    #[test]
+    fn six_in_the_morning_on_the_switch_days() {
+        // 2026-03-29, summer time from 01:00 UTC: 06:00 local is 04:00 UTC, while midnight
+        // that day is still winter time (2026-03-28 23:00 UTC).
+        let day = Civil::days_from_civil(2026, 3, 29);
+        assert_eq!(local_hour_to_unix(day, 6), 1_774_756_800);
+        assert_eq!(local_hour_to_unix(day, 0), 1_774_738_800);
+        // 2026-10-25, back to winter time: 06:00 local is 05:00 UTC, midnight 22:00 UTC.
+        let day = Civil::days_from_civil(2026, 10, 25);
+        assert_eq!(local_hour_to_unix(day, 6), 1_792_904_400);
+        assert_eq!(local_hour_to_unix(day, 0), 1_792_879_200);
     }
 }
