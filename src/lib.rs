@@ -14,6 +14,7 @@ mod api;
 pub mod app;
 pub mod commands;
 pub mod config;
+pub mod cost;
 pub mod doctor;
 mod history;
 pub mod localtime;

@@ -24,6 +24,19 @@ use plausibility::{
 };
 use text::{Settled, ShortText};
 
+use std::sync::Arc;
+
+use crate::cost::{Ledger, PriceBook};
+
+/// Whole Unix seconds of a host time stamp.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "host times are Unix seconds of this era, far inside i64; `as` saturates anyway"
+)]
+fn unix_seconds(host: f64) -> i64 {
+    host.floor() as i64
+}
+
 const LABELS: usize = Label::ALL.len();
 
 /// The historic option indexes, whose sum is the total energy drawn.
@@ -158,6 +171,9 @@ pub struct Meter {
     /// The accepted value of each of the mode's [`drawn_indexes`] when the total was last
     /// updated (in their order; the rest stays `None`).
     drawn_seen: [Option<u64>; HISTORIC_INDEXES.len()],
+    /// The cost account, with a price file (`--prices`). Boxed: a meter without prices, and
+    /// each scrape's copy of it, does not carry its size.
+    cost: Option<Box<Ledger>>,
 }
 
 impl Meter {
@@ -181,7 +197,18 @@ impl Meter {
             pending_mode: None,
             drawn_total: None,
             drawn_seen: [None; HISTORIC_INDEXES.len()],
+            cost: None,
         }
+    }
+
+    /// Prices the meter's energy from now on with `book`.
+    pub fn set_prices(&mut self, book: Arc<PriceBook>) {
+        self.cost = Some(Box::new(Ledger::new(book)));
+    }
+
+    /// The cost account, when a price file was given.
+    pub fn cost(&self) -> Option<&Ledger> {
+        self.cost.as_deref()
     }
 
     /// The `meter` label.
@@ -480,6 +507,10 @@ impl Meter {
         }
         if !short {
             self.update_drawn_total(mode, clean);
+            if let Some(mut cost) = self.cost.take() {
+                cost.record(self, unix_seconds(at.host));
+                self.cost = Some(cost);
+            }
         }
         let overload = match mode {
             Mode::Historic => OVERLOAD_CURRENTS.iter().any(|&l| self.number(l).is_some()),
@@ -580,8 +611,14 @@ impl Meter {
             .is_some_and(|(old, new)| old != new.as_str());
         let name = std::mem::take(&mut self.name);
         let (health, drawn_total) = (self.health, self.drawn_total);
+        let mut cost = self.cost.take();
         *self = Meter::new(name);
         self.health = health;
+        // The money spent goes on; the new mode's indexes are a new baseline.
+        if let Some(cost) = &mut cost {
+            cost.rebaseline();
+        }
+        self.cost = cost;
         self.health.mode_switches += 1;
         if another_meter {
             tracing::info!(meter = %self.name, serial = serial.as_ref().map_or("", ShortText::as_str),
@@ -618,6 +655,9 @@ impl Meter {
         }
         self.drawn_total = None;
         self.drawn_seen = [None; HISTORIC_INDEXES.len()];
+        if let Some(cost) = &mut self.cost {
+            cost.rebaseline();
+        }
         self.health.rebases += 1;
     }
 
