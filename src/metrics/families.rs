@@ -12,6 +12,7 @@ use super::{
     CURRENTS, NUMBERS, PHASE_POWERS, VOLTAGES, mobile_peak, overload_currents, phase_name,
     status_flags, tempo_colors,
 };
+use crate::cost::{Builtin, Ledger};
 use crate::meter::{Meter, PERIOD_INDEXES};
 use crate::tic::Label;
 use crate::tic::label::{Quantity, labels_where};
@@ -42,6 +43,7 @@ const METER: &[&str] = &["meter"];
 const PHASE: &[&str] = &["meter", "phase"];
 const PERIOD: &[&str] = &["meter", "period"];
 const DAY: &[&str] = &["meter", "day"];
+const OPTION: &[&str] = &["meter", "option"];
 
 /// The families, in exposition order (docs/metrics.md's order).
 #[rustfmt::skip]
@@ -113,6 +115,19 @@ pub(crate) static FAMILIES: &[Family] = &[
         Flag, M, &["meter", "relay"], relay_closed),
     row("teleinfo_meter_info", "Meter identity (=1): serial number, TIC mode, tariff option and name, TIC version.",
         Info, M, &["meter", "serial", "mode", "tariff_option", "tariff_name", "tic_version"], meter_info),
+    // ---- cost (--prices) ----
+    row("teleinfo_cost_euros", "Cost of the energy drawn per tariff period since start: index growth times the price in force, euros incl. taxes.",
+        Counter, P, PERIOD, |m, out| cost_per_period(m, out, Ledger::period_costs)),
+    row("teleinfo_price_euros_per_kwh", "Price in force per tariff period (the price file), euros per kWh.",
+        Gauge, P, PERIOD, |m, out| cost_per_period(m, out, Ledger::prices_now)),
+    row("teleinfo_subscription_euros_per_month", "Subscription of the meter's option at its power (the price file), euros per month.",
+        Gauge, M, METER, |m, out| one(m, out, m.cost().and_then(Ledger::subscription))),
+    row("teleinfo_option_cost_euros", "Cost of the same energy under each option of the price file that can price it, euros since start.",
+        Counter, M, OPTION, |m, out| per_option(m, out, |(_, euros, _)| Some(euros))),
+    row("teleinfo_option_subscription_euros_per_month", "Subscription of each compared option at the meter's power, euros per month.",
+        Gauge, M, OPTION, |m, out| per_option(m, out, |(_, _, subscription)| subscription)),
+    row("teleinfo_unpriced_energy_wh", "Energy drawn that no row of the price file prices, Wh.",
+        Counter, M, METER, |m, out| one(m, out, m.cost().map(Ledger::unpriced_wh))),
     // ---- reading health: every meter, up or not ----
     row("teleinfo_up", "1 while the source is open and a frame (clean or with errors) arrived within --stale-after since it was opened.",
         Flag, S, METER, |m, out| {
@@ -391,6 +406,38 @@ fn line_errors(m: &Meter, out: &mut Series<'_, '_>) -> fmt::Result {
     let h = m.health();
     for (cause, n) in crate::doctor::counts(&h.decoder, h.doctor_counts()) {
         out.sample(&[("meter", m.name()), ("cause", cause.name)], n)?;
+    }
+    Ok(())
+}
+
+/// One series per priced index of the meter's cost account, labelled like its index.
+fn cost_per_period<'m, I: Iterator<Item = (Label, f64)> + 'm>(
+    m: &'m Meter,
+    out: &mut Series<'_, '_>,
+    values: fn(&'m Ledger) -> I,
+) -> fmt::Result {
+    let Some(ledger) = m.cost() else {
+        return Ok(());
+    };
+    for (label, v) in values(ledger) {
+        out.sample(&[("meter", m.name()), ("period", label.name())], v)?;
+    }
+    Ok(())
+}
+
+/// One series per option the meter's energy is compared under.
+fn per_option(
+    m: &Meter,
+    out: &mut Series<'_, '_>,
+    value: fn((Builtin, f64, Option<f64>)) -> Option<f64>,
+) -> fmt::Result {
+    let Some(ledger) = m.cost() else {
+        return Ok(());
+    };
+    for compared in ledger.compared() {
+        if let Some(v) = value(compared) {
+            out.sample(&[("meter", m.name()), ("option", compared.0.name())], v)?;
+        }
     }
     Ok(())
 }

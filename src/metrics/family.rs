@@ -194,6 +194,8 @@ impl Series<'_, '_> {
         let series = metric.encode_family(&labels)?;
         match (family.kind, value.into()) {
             (Type::Counter, V::Uint(n)) => ConstCounter::new(n).encode(series),
+            // Euros: counted exactly in nano-euros, exposed as a float.
+            (Type::Counter, V::Float(x)) if x >= 0.0 => ConstCounter::new(x).encode(series),
             (Type::Counter, v) => {
                 debug_assert!(false, "{}: counter sample {v:?}", family.name);
                 Err(fmt::Error)

@@ -259,3 +259,42 @@ fn standard_mode_prices_the_supplier_indexes_by_the_calendar() {
     assert_eq!(cost, [(Label::Easf02, 0.02)]); // 100 Wh × 0.20
     assert_eq!(ledger.subscription(), Some(23.00));
 }
+
+/// The figure end to end: frames across a price change at 06:00 on the day summer
+/// time starts, and `/metrics` carries the hand-computed cost to the cent.
+#[test]
+fn the_exposition_carries_the_hand_computed_cost() {
+    use crate::metrics::{Format, Snapshot};
+    let mut m = TempoMeter::new(book());
+    m.meter.health_mut().open = true;
+    the_night_of_the_switch(&mut m);
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "test times are Unix seconds of 2026"
+    )]
+    let now = local(3, 29, 7, 0, 5) as f64;
+    let text = Snapshot {
+        meters: vec![m.meter],
+        now,
+        stale_after: 30.0,
+    }
+    .render(Format::Text);
+    for line in [
+        "teleinfo_cost_euros_total{meter=\"house\",period=\"BBRHCJB\"} 0.375",
+        "teleinfo_cost_euros_total{meter=\"house\",period=\"BBRHPJB\"} 0.6",
+        "teleinfo_cost_euros_total{meter=\"house\",period=\"BBRHCJR\"} 0.0",
+        "teleinfo_price_euros_per_kwh{meter=\"house\",period=\"BBRHCJB\"} 0.15",
+        "teleinfo_subscription_euros_per_month{meter=\"house\"} 23.0",
+        "teleinfo_option_cost_euros_total{meter=\"house\",option=\"base\"} 1.625",
+        "teleinfo_option_cost_euros_total{meter=\"house\",option=\"hphc\"} 1.29",
+        "teleinfo_option_cost_euros_total{meter=\"house\",option=\"tempo\"} 0.975",
+        "teleinfo_option_subscription_euros_per_month{meter=\"house\",option=\"base\"} 20.0",
+        "teleinfo_unpriced_energy_wh_total{meter=\"house\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+    assert!(
+        !text.contains("option=\"ejp\""),
+        "EJP cannot price Tempo's periods"
+    );
+}
