@@ -59,6 +59,11 @@ pub async fn run_with(
         .iter()
         .map(|s| Arc::new(MeterHandle::new(s.clone())))
         .collect();
+    if let Some(book) = &config.prices {
+        for meter in &meters {
+            meter.lock().meter.set_prices(book.clone());
+        }
+    }
     let sources = SourceThread::start().map_err(RunError::SourceThread)?;
     for meter in &meters {
         let (meter, replay_speed) = (meter.clone(), config.replay_speed);

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::ffi::OsString;
@@ -11,6 +12,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use teleinfo_exporter::config::{self, Config, ConfigError, ReplaySpeed, SourceConfig};
+use teleinfo_exporter::cost::PriceBook;
 
 /// Prometheus exporter for the tele-information output (TIC) of French electricity meters:
 /// Linky in historic (1200 Bd) or standard (9600 Bd) mode and older electronic meters,
@@ -194,6 +196,12 @@ pub struct ServeArgs {
           env = "TELEINFO_WEB_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub header_timeout: Duration,
 
+    /// Prices of your contract (TOML; README, "What it costs", and examples/prices.toml):
+    /// the cost of the energy drawn, per tariff period, and under the other options, is
+    /// exported and shown on the page.
+    #[arg(long = "prices", value_name = "FILE", env = "TELEINFO_PRICES")]
+    pub prices: Option<PathBuf>,
+
     /// Log level (logs go to stderr). Without it, RUST_LOG is used if set, else info.
     #[arg(
         long = "log.level",
@@ -216,6 +224,10 @@ impl ServeArgs {
             replay_speed: self.replay_speed,
             max_connections: self.max_connections,
             header_timeout: self.header_timeout,
+            prices: match &self.prices {
+                Some(path) => Some(Arc::new(PriceBook::load(path)?)),
+                None => None,
+            },
         })
     }
 }

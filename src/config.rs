@@ -23,6 +23,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Time a client has to send its request headers.
     pub header_timeout: Duration,
+    /// The user's prices (`--prices`): every meter keeps its cost account with them.
+    pub prices: Option<std::sync::Arc<crate::cost::PriceBook>>,
 }
 
 /// One meter: its name (the `meter` label) and where its bytes come from.
@@ -144,6 +146,10 @@ pub enum ConfigError {
     NoSource,
     #[error("cannot listen on {0:?}: expected [HOST]:PORT")]
     BadListenAddress(String),
+    /// A price file that cannot be read or has a mistake: the message names its line and
+    /// field.
+    #[error("invalid '--prices' file: {0}")]
+    Prices(#[from] crate::cost::PriceFileError),
 }
 
 fn valid_name(name: &str) -> bool {

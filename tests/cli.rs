@@ -121,6 +121,32 @@ fn a_capture_given_as_a_device_is_refused_with_the_file_hint() {
     }
 }
 
+/// A price file with a mistake stops the exporter before it serves anything: exit 2, and
+/// the message names the file, the line and the field, so that the user fixes it at once.
+#[test]
+fn a_bad_price_file_exits_2_naming_its_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.toml");
+    std::fs::write(
+        &prices,
+        "[[base]]\nfrom = 2026-02-01\nbase = 0.1940\n\n[[tempo]]\nfrom = 2026-02-01\nblue_hc = 0.13\nblue_hp = 0,16\n",
+    )
+    .unwrap();
+    let path = prices.to_str().unwrap();
+    let o = run(&["--source", "demo", "--prices", path]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("invalid '--prices' file: {path}, line 8")),
+        "{err}"
+    );
+    // A missing file is the same usage error, named.
+    let missing = dir.path().join("nope.toml");
+    let o = run(&["--source", "demo", "--prices", missing.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
+}
+
 #[test]
 fn no_source_is_a_usage_error() {
     let o = run(&[]);

@@ -210,13 +210,12 @@ pub struct PriceBook {
 
 /// Why a price file cannot be used. Every variant but `Read` names the line and, where
 /// there is one, the field.
-#[derive(Debug, thiserror::Error)]
+/// (`Read` keeps the I/O error as text, so that the error compares and clones like the
+/// configuration errors it travels with.)
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PriceFileError {
-    #[error("cannot read the price file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
     #[error("{0}")]
     Invalid(Invalid),
 }
@@ -421,9 +420,9 @@ impl PriceBook {
     /// Reads and checks a price file.
     pub fn load(path: &Path) -> Result<PriceBook, PriceFileError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| PriceFileError::Read {
+        let text = std::fs::read_to_string(path).map_err(|e| PriceFileError::Read {
             path: shown.clone(),
-            source,
+            reason: e.to_string(),
         })?;
         PriceBook::parse(&text, &shown).map_err(PriceFileError::Invalid)
     }
