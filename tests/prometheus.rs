@@ -146,12 +146,18 @@ fn dashboard_queries(meter: &str) -> Vec<(String, String)> {
 )]
 fn a_real_prometheus_scrapes_the_demo_exporter() {
     require_tool("prometheus", "prometheus");
-    let exporter = Exporter::start_up(&[
-        "demo=demo",
-        "tri=demo:historic-tri",
-        "linky=demo:standard-tri",
-        "solar=demo:producer",
-    ]);
+    // With the example price file, so that the cost panels have data (the producer's
+    // calendar is one the file does not price: it has no cost series).
+    let prices = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/prices.toml");
+    let exporter = Exporter::start_up_with(
+        &[
+            "demo=demo",
+            "tri=demo:historic-tri",
+            "linky=demo:standard-tri",
+            "solar=demo:producer",
+        ],
+        &["--prices", prices],
+    );
     let prom = start_prometheus(&exporter.addr.to_string());
 
     let papp = wait_for_series(&prom, "teleinfo_papp_va");
@@ -175,6 +181,13 @@ fn a_real_prometheus_scrapes_the_demo_exporter() {
     assert_eq!(up["data"]["result"].as_array().unwrap().len(), 1);
     // Recording rules of deploy/ evaluate against the real series.
     wait_for_series(&prom, "teleinfo:energy_wh:increase1h");
+
+    // The cost of the three priced meters, and the Tempo meter compared with Base and HP/HC.
+    wait_for_series(&prom, "count(teleinfo_cost_euros_total > 0) >= 3");
+    wait_for_series(
+        &prom,
+        "count(teleinfo_option_cost_euros_total{meter=\"linky\"}) == 3",
+    );
 
     // Rates need two scrapes with new frames of every meter.
     wait_for_series(&prom, "count(rate(teleinfo_frames_total[1m]) > 0) == 4");

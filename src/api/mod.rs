@@ -14,6 +14,7 @@ use std::sync::Arc;
 pub use types::*;
 
 use crate::config::SourceConfig;
+use crate::cost::{self, Ledger, OptionId};
 use crate::history::{self, PERIOD_LABELS};
 use crate::localtime::local_midnight;
 use crate::meter::{Meter, SUPPLIER_INDEXES};
@@ -287,6 +288,46 @@ fn health_json(m: &Meter, now: f64) -> HealthJson {
     }
 }
 
+/// The cost account as of `now`: windows of today and this month, French time.
+fn cost_json(ledger: &Ledger, now: f64) -> CostJson {
+    #[expect(clippy::cast_possible_truncation, reason = "Unix seconds fit an i64")]
+    let now = now.floor() as i64;
+    let own = ledger.option();
+    let window = |w: cost::ledger::Window| {
+        let mut options: Vec<_> = ledger
+            .compared()
+            .map(|(b, _, subscription)| OptionCostJson {
+                option: b.name(),
+                own: own == Some(OptionId::Builtin(b)),
+                euros: cost::ledger::euros(w.compared[b as usize]),
+                subscription_euros_per_month: subscription,
+            })
+            .collect();
+        options.sort_by(|a, b| a.euros.total_cmp(&b.euros));
+        CostWindowJson {
+            since_unix_seconds: w.since,
+            euros: cost::ledger::euros(w.own),
+            options,
+        }
+    };
+    let prices: Vec<_> = ledger.prices_now().collect();
+    CostJson {
+        option: ledger.option_name().map(str::to_owned),
+        subscription_euros_per_month: ledger.subscription(),
+        unpriced_energy_wh: ledger.unpriced_wh(),
+        today: window(ledger.today(now)),
+        month: window(ledger.month(now)),
+        periods: ledger
+            .period_costs()
+            .map(|(label, euros)| PeriodCostJson {
+                period: label.name(),
+                price_euros_per_kwh: prices.iter().find(|p| p.0 == label).map(|p| p.1),
+                euros,
+            })
+            .collect(),
+    }
+}
+
 fn meter_json(
     m: &Meter,
     source: &SourceConfig,
@@ -346,6 +387,7 @@ fn meter_json(
         status_flags: m.stge().map(|s| status_flags(s).into_iter().collect()),
         status_warnings: m.stge().map(status_warnings),
         cutoff_device: m.stge().map(|s| cutoff_name(s.cutoff_device())),
+        cost: m.cost().map(|ledger| cost_json(ledger, now)),
         health,
         history: with_history.then(|| HistoryJson {
             power_24h: h.power_24h(now),

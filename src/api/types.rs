@@ -80,6 +80,8 @@ pub struct MeterJson {
     pub status_warnings: Option<Vec<&'static str>>,
     /// The cut-off device, STGE bits 1-3 (standard mode).
     pub cutoff_device: Option<&'static str>,
+    /// What the energy costs (`--prices`); `null` without a price file.
+    pub cost: Option<CostJson>,
     pub health: HealthJson,
     /// `null` when asked for with `?history=false`.
     pub history: Option<HistoryJson>,
@@ -136,6 +138,51 @@ pub struct PeriodJson {
     pub kind: Option<&'static str>,
     /// As `tariff.period_color`, for this period.
     pub color: Option<&'static str>,
+}
+
+/// The meter's cost account (docs/metrics.md, "Cost"): euros taxes included, energy only;
+/// the subscription is given apart, per month.
+#[derive(Debug, Serialize)]
+pub struct CostJson {
+    /// The option the meter is billed on (`base`, `hphc`, `tempo`, `ejp`, or a calendar's
+    /// name of the price file); `null` when the file prices none the meter reports.
+    pub option: Option<String>,
+    /// The option's subscription at the meter's power, €/month.
+    pub subscription_euros_per_month: Option<f64>,
+    /// Energy drawn that no row of the price file prices.
+    pub unpriced_energy_wh: u64,
+    /// Since French local midnight (or the exporter's start, if later).
+    pub today: CostWindowJson,
+    /// Since the first of the month, French time (or the exporter's start, if later).
+    pub month: CostWindowJson,
+    /// Every priced index: its price in force and its cost since the exporter started.
+    pub periods: Vec<PeriodCostJson>,
+}
+
+/// The cost over a window, and the same energy under each option that can price it.
+#[derive(Debug, Serialize)]
+pub struct CostWindowJson {
+    pub since_unix_seconds: i64,
+    pub euros: f64,
+    /// Includes the meter's own option (`own: true`), cheapest first.
+    pub options: Vec<OptionCostJson>,
+}
+
+/// One option of the comparison.
+#[derive(Debug, Serialize)]
+pub struct OptionCostJson {
+    pub option: &'static str,
+    pub own: bool,
+    pub euros: f64,
+    pub subscription_euros_per_month: Option<f64>,
+}
+
+/// One index's price and cost.
+#[derive(Debug, Serialize)]
+pub struct PeriodCostJson {
+    pub period: &'static str,
+    pub price_euros_per_kwh: Option<f64>,
+    pub euros: f64,
 }
 
 /// Tempo colours: `blue`, `white`, `red`, or `unknown` (tomorrow not announced yet).

@@ -265,12 +265,16 @@ impl Ledger {
     }
 
     /// Cost per period index since the exporter started, euros: every index priced so far.
+    /// Only the indexes the option prices (a Linky sends EASF01…10 whatever its calendar
+    /// uses: the unused ones would be series stuck at 0), and any that cost something.
     pub fn period_costs(&self) -> impl Iterator<Item = (Label, f64)> + '_ {
         PERIOD_INDEXES
             .iter()
-            .zip(&self.seen)
+            .zip(self.seen.iter().zip(&self.price_now))
             .zip(&self.own)
-            .filter(|((_, seen), _)| seen.is_some() && self.option.is_some())
+            .filter(|((_, (seen, price)), nano)| {
+                seen.is_some() && self.option.is_some() && (price.is_some() || **nano > 0)
+            })
             .map(|((&label, _), &nano)| (label, euros(nano)))
     }
 

@@ -72,7 +72,13 @@ impl Exporter {
 
     /// Starts with one `--source NAME=SPEC` per entry and waits until every meter is up.
     pub fn start_up(sources: &[&str]) -> Exporter {
-        let args: Vec<&str> = sources.iter().flat_map(|s| ["--source", s]).collect();
+        Exporter::start_up_with(sources, &[])
+    }
+
+    /// As [`Exporter::start_up`], with more flags.
+    pub fn start_up_with(sources: &[&str], flags: &[&str]) -> Exporter {
+        let mut args: Vec<&str> = sources.iter().flat_map(|s| ["--source", s]).collect();
+        args.extend_from_slice(flags);
         let e = Exporter::start(&args);
         let names: Vec<String> = sources
             .iter()
