@@ -7,6 +7,9 @@ export const num = n => n == null ? '–' : String(Math.round(n)).replace(/\B(?=
 /** Wh as kWh: two decimals below 100 kWh, one above. */
 export const kwh = wh => wh == null ? '–' : (wh / 1000).toFixed(wh < 100000 ? 2 : 1);
 
+/** Euros: cents from 1 €, tenths of a cent below (the first hours of a day cost little). */
+export const euros = x => x == null ? '–' : '€' + x.toFixed(Math.abs(x) < 1 && x !== 0 ? 3 : 2);
+
 export const pad = n => String(n).padStart(2, '0');
 
 /** Unix seconds as the browser's local HH:MM. */

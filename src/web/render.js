@@ -2,7 +2,7 @@
 // values mean comes from the API (period kinds, Tempo colours, overload excess, advice);
 // this file only lays them out.
 import { chip, el } from './dom.js';
-import { ago, describePeriod, hhmm, kwh, num, percent } from './format.js';
+import { ago, describePeriod, euros, hhmm, kwh, num, percent } from './format.js';
 import { energyChart, figure, powerChart } from './charts.js';
 
 // ---- panels ----
@@ -90,6 +90,34 @@ function todayPanel(m) {
   return p;
 }
 
+// With a price file (--prices): today's and this month's cost, and what the same energy
+// would have cost under the other options the API compares.
+function costPanel(m) {
+  const c = m.cost;
+  const p = el('div', 'panel cost', el('h3', null, 'Cost today'));
+  if (!c.option) {
+    p.append(el('p', 'small', 'the price file prices no option this meter reports'));
+    return p;
+  }
+  p.append(el('div', 'big', el('span', 'cost-today', euros(c.today.euros))),
+    el('p', 'small', 'since ' + hhmm(c.today.since_unix_seconds) + ' · ' + c.option + ' · energy, taxes included'),
+    el('p', null, 'This month ', el('b', 'cost-month', euros(c.month.euros)),
+      el('span', 'small', ' since ' + new Date(c.month.since_unix_seconds * 1000).toLocaleDateString())));
+  if (c.month.options.length > 1) {
+    const tbl = el('table', 'options', el('tr', null, el('th', null, 'This month on'),
+      el('th', 'num', 'energy'), el('th', 'num', 'subscription')));
+    for (const o of c.month.options) {
+      tbl.append(el('tr', o.own ? 'active' : null, el('td', null, o.option + (o.own ? ' (yours)' : '')),
+        el('td', 'num', euros(o.euros)),
+        el('td', 'num', o.subscription_euros_per_month == null ? '–' : euros(o.subscription_euros_per_month) + '/month')));
+    }
+    p.append(tbl);
+  }
+  if (c.subscription_euros_per_month != null) p.append(el('p', 'small', 'Subscription ' + euros(c.subscription_euros_per_month) + ' per month'));
+  if (c.unpriced_energy_wh > 0) p.append(el('p', 'warn', num(c.unpriced_energy_wh) + ' Wh drawn without a price in the price file'));
+  return p;
+}
+
 function phasePanel(m) {
   if (!m.three_phase) {
     const ph = m.phases[0], over = ph.overload_current_amperes > 0;
@@ -174,6 +202,7 @@ export function cardBody(m, h, now, today, width) {
     out.push(el('p', 'banner overload', 'Overload: above the subscription' + (over.length ? ' (' + over.join('; ') + ')' : '') + '. The meter may cut the supply.'));
   }
   const grid = el('div', 'grid', powerPanel(m), tariffPanel(m), todayPanel(m));
+  if (m.cost) grid.append(costPanel(m));
   if (m.phases.length) grid.append(phasePanel(m));
   if (m.producer) grid.append(producerPanel(m));
   out.push(grid);

@@ -31,7 +31,8 @@ function fail(message) {
 function startExporter() {
   const bin = process.env.EXPORTER_BIN || path.join(ROOT, 'target/debug/teleinfo-exporter');
   const child = spawn(bin, ['--source', 'demo', '--source', 'tri=demo:standard-tri',
-    '--source', 'solar=demo:producer', '--web.listen-address', '127.0.0.1:0'],
+    '--source', 'solar=demo:producer', '--prices', path.join(ROOT, 'examples/prices.toml'),
+    '--web.listen-address', '127.0.0.1:0'],
   { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the exporter did not start')), STEP_TIMEOUT_MS);
@@ -125,6 +126,26 @@ async function todayIsTheFrenchDay(context, page) {
   }
 }
 
+// With examples/prices.toml: the demo meter's cost today is an amount in euros that grows
+// above zero as the meter draws (about a tenth of a cent per 10 s), and the
+// Tempo meter (tri) compares its month with Base and HP/HC, its own option marked.
+async function costIsShown(page) {
+  const today = page.locator('section[data-meter="demo"] .cost-today');
+  await page.waitForFunction(() => {
+    const e = document.querySelector('section[data-meter="demo"] .cost-today');
+    return e && /^€\d+\.\d{2,3}$/.test(e.textContent) && parseFloat(e.textContent.slice(1)) > 0;
+  });
+  console.log(`demo cost today: ${await today.textContent()}`);
+  const rows = page.locator('section[data-meter="tri"] table.options tr');
+  await page.waitForFunction(() =>
+    document.querySelectorAll('section[data-meter="tri"] table.options tr').length === 4);
+  const text = (await rows.allTextContents()).join(' | ');
+  for (const option of ['base', 'hphc', 'tempo (yours)']) {
+    if (!text.includes(option)) fail(`tri's comparison lacks ${option}: ${text}`);
+  }
+  console.log(`tri compared: ${text}`);
+}
+
 let exporter = null;
 
 async function main() {
@@ -188,6 +209,8 @@ async function main() {
     }
     if (!(await page.locator('section[data-meter="tri"] table.phases tr').count())) fail('no phase table on tri');
     if (!(await page.locator('section[data-meter="solar"] .producer').count())) fail('no producer panel on solar');
+
+    await costIsShown(page);
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

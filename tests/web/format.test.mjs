@@ -1,7 +1,7 @@
 // The live page's pure formatting helpers (src/web/format.js), run with `node --test tests/web/`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ago, describePeriod, fmtEnergy, fmtPower, kwh, num, percent } from '../../src/web/format.js';
+import { ago, describePeriod, euros, fmtEnergy, fmtPower, kwh, num, percent } from '../../src/web/format.js';
 
 test('percent shows the API ratio with four significant digits, like the alert', () => {
   assert.equal(percent(0.002125), '0.2125 %');
@@ -54,4 +54,12 @@ test('describePeriod puts the API kind and colour in words', () => {
     ['INDEX NON CONSO', 'production-only meter', null]);
   assert.deepEqual(describePeriod('EASF05', 'JOUR ROUGE', null, 'red', true), ['JOUR ROUGE', 'Tempo red day', 'red']);
   assert.deepEqual(describePeriod('EASF07', null, null, null, true), ['EASF07', 'supplier index EASF07', null]);
+});
+
+test('euros keep tenths of a cent below one euro, cents above', () => {
+  assert.equal(euros(0.0011417), '€0.001');
+  assert.equal(euros(0.375), '€0.375');
+  assert.equal(euros(12.345), '€12.35');
+  assert.equal(euros(0), '€0.00');
+  assert.equal(euros(null), '–');
 });
