@@ -237,37 +237,62 @@ fn find_framing_byte(input: &[u8]) -> usize {
     }
 }
 
-/// The length of the group content that starts `rest`, when it ends with a plain CR that
-/// [`Decoder::whole_group`] can take in one step: no byte before it has bit 7 set, none is a
-/// control byte other than HT, and it is at most [`MAX_GROUP_LEN`] long.
+/// Scans the group content that starts `rest` for a plain CR that [`Decoder::whole_group`] can
+/// take in one step: no byte before it has bit 7 set, none is a control byte other than HT.
+///
+/// `Ok(n)`: the CR is at `n`, and `n` is at most [`MAX_GROUP_LEN`]. `Err(n)`: there is no such
+/// CR, and the first `n` bytes are plain text (no framing byte among them), so the byte-level
+/// steps start their own scan at `n` instead of scanning the same bytes again. On 32-byte reads
+/// nearly every chunk ends inside a group, whose head is scanned here only.
 ///
 /// Eight bytes at a time, as in [`find_framing_byte`], with the bit-7 test folded into the
-/// same flags; a CR in the last seven bytes of the chunk is left to the byte-level steps.
+/// same flags; the last bytes are one word that overlaps the previous ones, so a CR near the
+/// end of a chunk is found too, and fewer than eight bytes go bytewise.
 #[inline(always)]
-fn find_clean_cr(rest: &[u8]) -> Option<usize> {
+fn find_clean_cr(rest: &[u8]) -> Result<usize, usize> {
     const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     const HT: u64 = 0x0909_0909_0909_0909;
-    let mut at = 0;
-    while let Some(word) = rest.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        if at > MAX_GROUP_LEN {
-            return None;
-        }
-        let w = u64::from_le_bytes(*word);
-        // Bytes of seven bits, HT turned into zero: a byte is flagged when it is below 0x20
-        // (no carry into bit 7 from adding 0x60) but not zero (a carry from adding 0x7F), or
-        // when its own bit 7 is set. Each byte is exact, no carry crosses a byte, so the
-        // lowest flag is the first byte this step cannot take.
+    // Bytes of seven bits, HT turned into zero: a byte is flagged when it is below 0x20 (no
+    // carry into bit 7 from adding 0x60) but not zero (a carry from adding 0x7F), or when its
+    // own bit 7 is set. Each byte is exact, no carry crosses a byte, so the lowest flag is the
+    // first byte this step cannot take.
+    let flags = |w: u64| {
         let x = (w & LOW7) ^ HT;
-        let flags = ((x.wrapping_add(ONES * 0x7F) & !x.wrapping_add(ONES * 0x60)) | w) & HIGH;
-        if flags != 0 {
-            let n = at + flags.trailing_zeros() as usize / 8;
-            return (rest[n] == CR && n <= MAX_GROUP_LEN).then_some(n);
+        ((x.wrapping_add(ONES * 0x7F) & !x.wrapping_add(ONES * 0x60)) | w) & HIGH
+    };
+    // A CR past the longest group is not taken: no need to look further (nor to count words).
+    let rest = &rest[..rest.len().min(MAX_GROUP_LEN + 1)];
+    let stop = |n: usize| if rest[n] == CR { Ok(n) } else { Err(n) };
+    let Some(&last) = rest.last_chunk::<8>() else {
+        let n = rest
+            .iter()
+            .position(|&b| b >= 0x80 || is_stray(b))
+            .ok_or(rest.len())?;
+        return stop(n);
+    };
+    let mut words = rest.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let f = word
+            .first_chunk()
+            .map_or(0, |w| flags(u64::from_le_bytes(*w)));
+        if f != 0 {
+            return stop(at + f.trailing_zeros() as usize / 8);
         }
         at += 8;
     }
-    None
+    let tail = words.remainder().len();
+    if tail == 0 {
+        return Err(at);
+    }
+    // The last 8 bytes: the first `8 - tail` were scanned already.
+    let f = flags(u64::from_le_bytes(last)) & (u64::MAX << (8 * (8 - tail)));
+    if f == 0 {
+        return Err(rest.len());
+    }
+    stop(rest.len() - 8 + f.trailing_zeros() as usize / 8)
 }
 
 impl Default for Decoder {
@@ -330,20 +355,23 @@ impl Decoder {
         self.stats.bytes += input.len() as u64;
         let mut pos = 0;
         while pos < input.len() {
-            let rest = &input[pos..];
-            if self.in_group && self.len == self.group_start {
-                // Just after an LF: while whole groups are in this chunk, judge them in place.
-                let n = self.whole_groups(rest, sink);
-                if n != 0 {
-                    pos += n;
-                    continue;
-                }
+            // Inside a group (most often just after its LF): while groups end in this chunk,
+            // take each in one step. The scan that stops them tells how many of the next bytes
+            // are plain text, so the byte-level steps below do not scan those again.
+            let mut plain = 0;
+            if self.in_group {
+                let (taken, clean) = self.whole_groups(&input[pos..], sink);
+                pos += taken;
+                plain = clean;
             }
+            let rest = &input[pos..];
             // Between groups and between frames the next byte is often framing itself (LF after
             // CR, ETX after the last group, STX after ETX): no scan then.
-            let n = match rest.first() {
-                Some(&b) if IS_FRAMING[usize::from(b)] => 0,
-                _ => find_framing_byte(rest),
+            let n = match rest.get(plain) {
+                Some(&b) if !IS_FRAMING[usize::from(b)] => {
+                    plain + find_framing_byte(&rest[plain..])
+                }
+                _ => plain,
             };
             let (data, rest) = rest.split_at(n);
             if self.in_group {
@@ -391,56 +419,108 @@ impl Decoder {
         self.in_group = false;
     }
 
-    /// Reads the group that starts at `rest` (its LF just read) in one step, when its CR is in
-    /// the chunk: the state machine's per-segment work (scan, masked copy into the buffer,
-    /// counters, framing byte) is done once per group instead of once per byte run, and the
-    /// group is judged from the input slice, its fields copied once, if kept. This is what
-    /// keeps decoding well ahead of every peer (teleinfo-parser 150–220 MB/s, goteleinfo
-    /// 40–80 MB/s) and cheap on a Pi: most groups of a TCP or file read take this step.
+    /// Reads the group that goes on at `rest` in one step, when its CR is in the chunk: the
+    /// state machine's per-segment work (scan, masked copy into the buffer, counters, framing
+    /// byte) is done once per group instead of once per byte run. A group that starts here
+    /// (its LF just read) is judged from the input slice, its fields copied once, if kept;
+    /// one whose head came in the previous chunk gets its tail copied after it and is judged
+    /// from the buffer ([`Decoder::finish_group`]), as a serial read of a few bytes cuts
+    /// nearly every group. This is what keeps decoding well ahead of every peer
+    /// (teleinfo-parser 150–220 MB/s, goteleinfo 40–80 MB/s) and cheap on a Pi.
     ///
     /// Anything unusual (a byte with bit 7 set, a stray control byte, another framing byte
-    /// first, a group or frame too long, the CR not in the chunk) returns `None`, and the
-    /// byte-level steps of [`Decoder::feed_sink`] handle the group as before: same state, same
-    /// counters, so the result never depends on which step read a group.
+    /// first, a group or frame too long, the CR not in the chunk) stops it, and the byte-level
+    /// steps of [`Decoder::feed_sink`] handle the group as before: same state, same counters,
+    /// so the result never depends on which step read a group.
     ///
     /// The LF that follows a CR is taken in the same step (the next group starts there), so
-    /// a run of groups is one loop. Returns the bytes consumed.
+    /// a run of groups is one loop. Returns the bytes consumed, and how many bytes after them
+    /// are plain text (see [`find_clean_cr`]).
     #[inline(always)]
-    fn whole_groups<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> usize {
+    fn whole_groups<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> (usize, usize) {
         let mut pos = 0;
-        while let Some(n) = self.whole_group(&rest[pos..], sink) {
-            pos += n;
-            match rest.get(pos) {
-                Some(&LF) if !self.in_frame || self.frame_len < MAX_FRAME_LEN => {
-                    // What `on_framing_byte` does for an LF after a CR.
-                    self.frame_len += usize::from(self.in_frame);
-                    self.in_group = true;
-                    self.group_start = self.len;
-                    pos += 1;
-                }
-                _ => break,
+        if self.len > self.group_start {
+            // The group's head came in an earlier chunk (once per chunk at most).
+            match self.group_tail(rest, sink) {
+                Ok(n) => pos = n,
+                Err(plain) => return (0, plain),
+            }
+            if !self.lf_after_cr(rest, &mut pos) {
+                return (pos, 0);
             }
         }
-        pos
+        loop {
+            match self.whole_group(&rest[pos..], sink) {
+                Ok(n) => pos += n,
+                Err(plain) => return (pos, plain),
+            }
+            if !self.lf_after_cr(rest, &mut pos) {
+                return (pos, 0);
+            }
+        }
     }
 
+    /// Takes the LF at `rest[*pos]` right after a CR, as `on_framing_byte` does, when it is
+    /// one and the frame has room for it; false otherwise.
     #[inline(always)]
-    fn whole_group<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> Option<usize> {
-        let n = find_clean_cr(rest).filter(|&n| n > 0)?;
-        // No stray byte to trim: `find_clean_cr` stops at any control byte but HT.
-        let content = &rest[..n];
+    fn lf_after_cr(&mut self, rest: &[u8], pos: &mut usize) -> bool {
+        match rest.get(*pos) {
+            Some(&LF) if !self.in_frame || self.frame_len < MAX_FRAME_LEN => {
+                self.frame_len += usize::from(self.in_frame);
+                self.in_group = true;
+                self.group_start = self.len;
+                *pos += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Counts the bytes of a group up to its CR into the frame, or says the frame would grow
+    /// too long: then the byte-level steps count it as a size error.
+    #[inline(always)]
+    fn frame_has_room(&mut self, n: usize) -> bool {
         if self.in_frame {
             let frame_len = self.frame_len + n + 1;
             if frame_len > MAX_FRAME_LEN {
-                return None;
+                return false;
             }
             self.frame_len = frame_len;
         }
+        true
+    }
+
+    /// A group that starts at `rest` (its LF just read), judged in place: `Ok` with the bytes
+    /// consumed (CR included), or `Err` with the number of plain bytes ahead.
+    #[inline(always)]
+    fn whole_group<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> Result<usize, usize> {
+        let n = find_clean_cr(rest)?;
+        // LF CR: nothing to judge, the byte-level steps abandon it without a count.
+        if n == 0 || !self.frame_has_room(n) {
+            return Err(0);
+        }
         self.in_group = false;
         self.after_cr = true;
-        self.judge_group(Some(content), CR, sink);
+        // No stray byte to trim: `find_clean_cr` stops at any control byte but HT.
+        self.judge_group(Some(&rest[..n]), CR, sink);
         self.group_start = self.len;
-        Some(n + 1)
+        Ok(n + 1)
+    }
+
+    /// The tail of a group whose head is in the buffer: what the byte-level steps do (copy,
+    /// then judge from the buffer), without their scan for each piece and framing byte.
+    #[inline(always)]
+    fn group_tail<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> Result<usize, usize> {
+        let n = find_clean_cr(rest)?;
+        if !self.frame_has_room(n) {
+            return Err(0);
+        }
+        self.in_group = false;
+        self.after_cr = true;
+        self.push_content(&rest[..n]);
+        self.finish_group(CR, sink);
+        self.group_start = self.len;
+        Ok(n + 1)
     }
 
     fn push_content(&mut self, data: &[u8]) {
@@ -903,11 +983,14 @@ mod tests {
     #[test]
     fn whole_group_scan_agrees_with_a_byte_loop() {
         let plain = |rest: &[u8]| {
-            let n = rest
-                .iter()
-                .position(|&b| b >= 0x80 || (b < 0x20 && b != b'\t'))?;
-            // The scan reads whole words only.
-            (rest[n] == CR && n <= MAX_GROUP_LEN && n / 8 * 8 + 8 <= rest.len()).then_some(n)
+            let Some(n) = rest.iter().position(|&b| b >= 0x80 || is_stray(b)) else {
+                return Err(rest.len());
+            };
+            if rest[n] == CR && n <= MAX_GROUP_LEN {
+                Ok(n)
+            } else {
+                Err(n)
+            }
         };
         for byte in 0..=255u8 {
             for len in 0..40 {
@@ -923,9 +1006,12 @@ mod tests {
         }
         let mut long = vec![b'\t'; MAX_GROUP_LEN + 16];
         long[MAX_GROUP_LEN] = CR;
-        assert_eq!(find_clean_cr(&long), Some(MAX_GROUP_LEN));
+        assert_eq!(find_clean_cr(&long), Ok(MAX_GROUP_LEN));
         long.swap(MAX_GROUP_LEN, MAX_GROUP_LEN + 1);
-        assert_eq!(find_clean_cr(&long), None);
+        assert_eq!(find_clean_cr(&long), Err(MAX_GROUP_LEN + 1));
+        // The scan stops after the longest group: what it read is plain.
+        long[MAX_GROUP_LEN + 1] = b'\t';
+        assert_eq!(find_clean_cr(&long), Err(MAX_GROUP_LEN + 1));
     }
 
     #[test]
