@@ -22,19 +22,29 @@ use super::group::{self, FormatError, GroupError, ParsedGroup};
 /// (PJOURF+1) has 109; this leaves room for unknown labels.
 pub const MAX_GROUP_LEN: usize = 256;
 
-/// Longest frame accepted, in bytes from STX to ETX. A three-phase producer frame in standard
-/// mode is about 1.6 kB; this is several times that.
-pub const MAX_FRAME_LEN: usize = 8192;
+/// Longest frame accepted, in bytes from STX to ETX.
+///
+/// Every decoder holds a buffer of this size for its whole life, and a process may run one per
+/// meter (10 000 TCP meters, issue 13), so it is sized from the specification rather than
+/// generously: a frame with every standard label once (three-phase, producer, PJOURF+1 and
+/// PPOINTE; no meter sends them all) is 1 727 bytes, the longest fixture (three-phase Tempo)
+/// 1 374, a single-phase producer frame 1 093, a historic frame at most 536. 4096 leaves
+/// 2.4 times the first for unknown labels and longer free text; a longer frame is a size
+/// error (its STX or ETX was lost), not a frame.
+pub const MAX_FRAME_LEN: usize = 4096;
 
 /// Size of the frame buffer: the longest frame and a group being read (a frame is checked
 /// against [`MAX_FRAME_LEN`] at each framing byte, so at most one group runs past it).
 const BUF_LEN: usize = MAX_FRAME_LEN + MAX_GROUP_LEN;
 
-/// Most valid groups kept for one frame (a standard three-phase producer frame has about 70).
-pub const MAX_GROUPS: usize = 512;
+/// Most valid groups kept for one frame, a span each for the decoder's life (see
+/// [`MAX_FRAME_LEN`] for why it matters): a frame with every standard label once has 71
+/// groups, the longest fixture 56; 256 is 3.6 times the first. More groups in one frame are
+/// a size error.
+pub const MAX_GROUPS: usize = 256;
 
 /// Groups outside a frame at the start of a session that are taken for the tail of a frame the
-/// opening cut: more than a frame holds (a three-phase producer frame has about 70).
+/// opening cut: more than a frame holds (every standard label once is 71 groups).
 pub const SESSION_HEAD_GROUPS: u64 = 100;
 
 /// Valid groups in a row that must end with LF instead of CR before the stream is taken for a
@@ -843,21 +853,21 @@ const EMPTY_SPAN: GroupSpan = GroupSpan {
     start: 0,
     label_len: 0,
     horodate_len: 0,
-    value_start: 0,
     value_len: 0,
 };
 
 /// Where the fields of a group parsed at `start` of the frame buffer lie.
 #[inline]
 fn span(start: usize, parsed: &ParsedGroup) -> GroupSpan {
-    GroupSpan {
+    let span = GroupSpan {
         label: parsed.label,
         start: offset(start),
         label_len: len8(parsed.label_end),
         horodate_len: parsed.horodate.map_or(0, |(a, b)| len8(b - a)),
-        value_start: offset(start + parsed.value_start),
         value_len: len8(parsed.value_end - parsed.value_start),
-    }
+    };
+    debug_assert_eq!(span.value_start(), start + parsed.value_start);
+    span
 }
 
 /// Copies `src` to the start of `dest` masked to 7 bits, and says whether a byte had bit 7 set
@@ -958,6 +968,18 @@ mod tests {
             (plain.stats().groups, plain.stats().checksum_errors),
             (4, 1)
         );
+    }
+
+    /// What one meter's decoder costs (issue 13: 10 000 meters in one process): the struct
+    /// and its two boxed tables, allocated once. 12 736 bytes before the limits were sized
+    /// from the specification (8 192-byte frames, 512 spans of 8 bytes).
+    #[test]
+    fn a_decoder_holds_about_six_kilobytes() {
+        assert_eq!(std::mem::size_of::<GroupSpan>(), 6);
+        let heap = BUF_LEN + MAX_GROUPS * std::mem::size_of::<GroupSpan>();
+        let total = std::mem::size_of::<Decoder>() + heap;
+        assert_eq!(heap, 4096 + 256 + 256 * 6);
+        assert!(total <= 6 * 1024, "{total} bytes");
     }
 
     #[test]

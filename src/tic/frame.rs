@@ -4,6 +4,11 @@ use super::Mode;
 use super::label::Label;
 
 /// Where one valid group's fields lie in the decoder's frame buffer.
+///
+/// A decoder keeps [`MAX_GROUPS`](super::decoder::MAX_GROUPS) of these for its life, so they
+/// are kept small (6 bytes): the fields are stored one after the other with one separator
+/// between them (`LABEL SEP [HORODATE SEP] VALUE`, see `group::parse`), so the start of the
+/// horodate and of the value follow from the lengths and are not stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct GroupSpan {
     pub label: Option<Label>,
@@ -11,8 +16,19 @@ pub(crate) struct GroupSpan {
     pub label_len: u8,
     /// Length of the horodate; 0 when the group has none (a horodate is never empty).
     pub horodate_len: u8,
-    pub value_start: u16,
     pub value_len: u8,
+}
+
+impl GroupSpan {
+    /// Where the value starts: after the label, its separator, and the horodate and its
+    /// separator if any.
+    pub fn value_start(&self) -> usize {
+        let horodate = match self.horodate_len {
+            0 => 0,
+            n => usize::from(n) + 1,
+        };
+        usize::from(self.start) + usize::from(self.label_len) + 1 + horodate
+    }
 }
 
 /// A complete frame (STX … ETX) borrowed from the decoder: valid only inside the callback that
@@ -92,7 +108,7 @@ impl<'a> Frame<'a> {
                 let h = label_end + 1;
                 ascii(&buf[h..h + usize::from(s.horodate_len)])
             });
-            let v = usize::from(s.value_start);
+            let v = s.value_start();
             Group {
                 label: s.label,
                 name: ascii(&buf[start..label_end]),
