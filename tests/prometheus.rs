@@ -133,6 +133,8 @@ fn dashboard_queries(meter: &str) -> Vec<(String, String)> {
                 .replace("$meter", meter)
                 .replace("$__rate_interval", "1m")
                 .replace("$__interval", "1m")
+                // `$__range_s` first: it starts with `$__range`.
+                .replace("$__range_s", "3600")
                 .replace("$__range", "1h");
             (title, e)
         })
