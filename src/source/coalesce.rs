@@ -17,8 +17,12 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc;
 
-/// Time between two reads of the port.
-pub const READ_EVERY: Duration = Duration::from_millis(250);
+/// Time between two reads of the port: the longest a value may wait before it reaches
+/// `/metrics` (a user may see half a second: 100 ms are left for the rest). Each read costs
+/// two thread wakeups (this thread, then the sources' one), so the period sets what a meter
+/// costs at rest: 0.036 s of CPU and 480 context switches a minute at 250 ms, 0.022–0.025 s
+/// and 300 at 400 ms (`benches/at-rest.sh 60`, BENCHMARKS.md).
+pub const READ_EVERY: Duration = Duration::from_millis(400);
 
 /// Batches in flight between the reading thread and the source loop.
 const IN_FLIGHT: usize = 4;
