@@ -449,16 +449,6 @@ impl Decoder {
     #[inline(always)]
     fn whole_groups<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> (usize, usize) {
         let mut pos = 0;
-        if self.len > self.group_start {
-            // The group's head came in an earlier chunk (once per chunk at most).
-            match self.group_tail(rest, sink) {
-                Ok(n) => pos = n,
-                Err(plain) => return (0, plain),
-            }
-            if !self.lf_after_cr(rest, &mut pos) {
-                return (pos, 0);
-            }
-        }
         loop {
             match self.whole_group(&rest[pos..], sink) {
                 Ok(n) => pos += n,
@@ -500,35 +490,28 @@ impl Decoder {
         true
     }
 
-    /// A group that starts at `rest` (its LF just read), judged in place: `Ok` with the bytes
-    /// consumed (CR included), or `Err` with the number of plain bytes ahead.
+    /// The group that goes on at `rest`, up to its CR: `Ok` with the bytes consumed (CR
+    /// included), or `Err` with the number of plain bytes ahead. A group that starts here (its
+    /// LF just read) is judged in place; one whose head came in an earlier chunk (at most the
+    /// first group of a chunk) gets its tail copied after the head and is judged from the
+    /// buffer, as the byte-level steps would, without their scan for each piece.
     #[inline(always)]
     fn whole_group<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> Result<usize, usize> {
         let n = find_clean_cr(rest)?;
+        let head_in_buffer = self.len > self.group_start;
         // LF CR: nothing to judge, the byte-level steps abandon it without a count.
-        if n == 0 || !self.frame_has_room(n) {
+        if (n == 0 && !head_in_buffer) || !self.frame_has_room(n) {
             return Err(0);
         }
         self.in_group = false;
         self.after_cr = true;
-        // No stray byte to trim: `find_clean_cr` stops at any control byte but HT.
-        self.judge_group(Some(&rest[..n]), CR, sink);
-        self.group_start = self.len;
-        Ok(n + 1)
-    }
-
-    /// The tail of a group whose head is in the buffer: what the byte-level steps do (copy,
-    /// then judge from the buffer), without their scan for each piece and framing byte.
-    #[inline(always)]
-    fn group_tail<S: Sink>(&mut self, rest: &[u8], sink: &mut S) -> Result<usize, usize> {
-        let n = find_clean_cr(rest)?;
-        if !self.frame_has_room(n) {
-            return Err(0);
+        if head_in_buffer {
+            self.push_content(&rest[..n]);
+            self.finish_group(CR, sink);
+        } else {
+            // No stray byte to trim: `find_clean_cr` stops at any control byte but HT.
+            self.judge_group(Some(&rest[..n]), CR, sink);
         }
-        self.in_group = false;
-        self.after_cr = true;
-        self.push_content(&rest[..n]);
-        self.finish_group(CR, sink);
         self.group_start = self.len;
         Ok(n + 1)
     }
