@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub use types::*;
 
 use crate::config::SourceConfig;
-use crate::cost::{self, Ledger, OptionId};
+use crate::cost::{self, Ledger};
 use crate::history::{self, PERIOD_LABELS};
 use crate::localtime::local_midnight;
 use crate::meter::{Meter, SUPPLIER_INDEXES};
@@ -292,18 +292,18 @@ fn health_json(m: &Meter, now: f64) -> HealthJson {
 fn cost_json(ledger: &Ledger, now: f64) -> CostJson {
     #[expect(clippy::cast_possible_truncation, reason = "Unix seconds fit an i64")]
     let now = now.floor() as i64;
-    let own = ledger.option();
     let window = |w: cost::ledger::Window| {
-        let mut options: Vec<_> = ledger
-            .compared()
-            .map(|(b, _, subscription)| OptionCostJson {
-                option: b.name(),
-                own: own == Some(OptionId::Builtin(b)),
-                euros: cost::ledger::euros(w.compared[b as usize]),
-                subscription_euros_per_month: subscription,
+        let options = ledger
+            .comparison(&w, now)
+            .into_iter()
+            .map(|c| OptionCostJson {
+                option: c.option.name(),
+                own: c.own,
+                euros: c.euros,
+                subscription_euros_per_month: c.subscription,
+                with_subscription_euros: c.with_subscription,
             })
             .collect();
-        options.sort_by(|a, b| a.euros.total_cmp(&b.euros));
         CostWindowJson {
             since_unix_seconds: w.since,
             euros: cost::ledger::euros(w.own),

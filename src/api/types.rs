@@ -164,7 +164,8 @@ pub struct CostJson {
 pub struct CostWindowJson {
     pub since_unix_seconds: i64,
     pub euros: f64,
-    /// Includes the meter's own option (`own: true`), cheapest first.
+    /// Includes the meter's own option (`own: true`), cheapest first, the subscription's
+    /// share for the window counted (`with_subscription_euros`).
     pub options: Vec<OptionCostJson>,
 }
 
@@ -173,8 +174,13 @@ pub struct CostWindowJson {
 pub struct OptionCostJson {
     pub option: &'static str,
     pub own: bool,
+    /// The energy of the window priced under this option.
     pub euros: f64,
     pub subscription_euros_per_month: Option<f64>,
+    /// `euros` plus the subscription for the window's length (€/month × its seconds /
+    /// 2 629 800, the mean month); `null` when the file has no subscription for the meter's
+    /// power under this option.
+    pub with_subscription_euros: Option<f64>,
 }
 
 /// One index's price and cost.

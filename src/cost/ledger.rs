@@ -309,6 +309,36 @@ impl Ledger {
             })
     }
 
+    /// A window's energy under each option it can be priced under, the meter's own among
+    /// them, cheapest first with the subscription's share for the window (`since` to `now`)
+    /// counted: a cheaper kWh with a dearer subscription is not cheaper over a day. An option
+    /// with no subscription at the meter's power cannot be weighed so and comes last.
+    pub fn comparison(&self, window: &Window, now: i64) -> Vec<Compared> {
+        let own = self.option();
+        let mut options: Vec<_> = self
+            .compared()
+            .map(|(option, _, subscription)| {
+                let energy = euros(window.compared[option as usize]);
+                Compared {
+                    option,
+                    own: own == Some(OptionId::Builtin(option)),
+                    euros: energy,
+                    subscription,
+                    with_subscription: subscription
+                        .map(|s| energy + subscription_share(s, window.since, now)),
+                }
+            })
+            .collect();
+        options.sort_by(|a, b| match (a.with_subscription, b.with_subscription) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (x, y) => y
+                .is_some()
+                .cmp(&x.is_some())
+                .then(a.euros.total_cmp(&b.euros)),
+        });
+        options
+    }
+
     /// Energy drawn that no price covered, Wh.
     pub fn unpriced_wh(&self) -> u64 {
         self.unpriced_wh
@@ -354,6 +384,37 @@ fn own_option(book: &PriceBook, meter: &Meter) -> Option<OptionId> {
         Mode::Standard => meter.tariff_name().and_then(Builtin::of_calendar_name),
     };
     book.option_for(meter.name(), reported, meter.tariff_name())
+}
+
+/// One option of a window's comparison ([`Ledger::comparison`]), euros.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Compared {
+    pub option: Builtin,
+    /// The meter is billed on this option.
+    pub own: bool,
+    /// The window's energy priced under this option.
+    pub euros: f64,
+    /// This option's subscription at the meter's power, €/month.
+    pub subscription: Option<f64>,
+    /// `euros` plus the subscription's share for the window.
+    pub with_subscription: Option<f64>,
+}
+
+/// The mean month, in seconds (365.25 / 12 days): what a subscription per month is spread
+/// over. The recording rules of deploy/prometheus use the same figure.
+pub const MEAN_MONTH_SECONDS: i64 = 2_629_800;
+
+/// The share of a subscription (euros a month) for the time from `since` to `now`: what
+/// makes options with different subscriptions comparable over a day or a month so far.
+pub fn subscription_share(euros_per_month: f64, since: i64, now: i64) -> f64 {
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a span of seconds is far below 2^53"
+    )]
+    let seconds = (now - since).max(0) as f64;
+    #[expect(clippy::cast_precision_loss, reason = "a small constant")]
+    let month = MEAN_MONTH_SECONDS as f64;
+    euros_per_month * seconds / month
 }
 
 /// Nano-euros as euros: exact to the nano-euro up to 2^53 of them (9 million euros).

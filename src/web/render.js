@@ -105,11 +105,10 @@ function costPanel(m) {
       el('span', 'small', ' since ' + new Date(c.month.since_unix_seconds * 1000).toLocaleDateString())));
   if (c.month.options.length > 1) {
     const tbl = el('table', 'options', el('tr', null, el('th', null, 'This month on'),
-      el('th', 'num', 'energy'), el('th', 'num', 'subscription')));
+      el('th', 'num', 'energy'), el('th', 'num', 'with subscription')));
     for (const o of c.month.options) {
       tbl.append(el('tr', o.own ? 'active' : null, el('td', null, o.option + (o.own ? ' (yours)' : '')),
-        el('td', 'num', euros(o.euros)),
-        el('td', 'num', o.subscription_euros_per_month == null ? '–' : euros(o.subscription_euros_per_month) + '/month')));
+        el('td', 'num', euros(o.euros)), el('td', 'num', euros(o.with_subscription_euros))));
     }
     p.append(tbl);
   }

@@ -300,3 +300,48 @@ fn the_exposition_carries_the_hand_computed_cost() {
         "EJP cannot price Tempo's periods"
     );
 }
+
+/// "Which option is cheaper" counts the subscriptions: Tempo's kWh are the cheapest of the
+/// night, but at 500 € a month its subscription for the hours of the window outweighs them.
+#[test]
+fn the_comparison_counts_each_options_subscription_for_the_window() {
+    let prices = PRICES.replace(
+        "subscription = { 9 = 23.00 }",
+        "subscription = { 9 = 500.00 }",
+    );
+    let mut m = TempoMeter::new(Arc::new(PriceBook::parse(&prices, "test").unwrap()));
+    the_night_of_the_switch(&mut m);
+    let now = local(3, 29, 7, 0, 5);
+    let today = m.ledger().today(now);
+    let got = m.ledger().comparison(&today, now);
+    let options: Vec<_> = got.iter().map(|c| c.option).collect();
+    assert_eq!(options, [Builtin::Hphc, Builtin::Base, Builtin::Tempo]);
+    // By energy alone the order is the other way round.
+    let energy = |b| m.compared(b).unwrap();
+    assert!(energy(Builtin::Tempo) < energy(Builtin::Hphc));
+    assert!(energy(Builtin::Hphc) < energy(Builtin::Base));
+    // Since the first frame, 00:30 local: 5.5 hours and 5 s (summer time took one), 19 805 s
+    // of a 2 629 800 s month.
+    assert_eq!(now - today.since, 19_805);
+    let tempo = got[2];
+    assert!(tempo.own && !got[0].own);
+    assert_eq!(tempo.euros, energy(Builtin::Tempo));
+    assert_eq!(tempo.subscription, Some(500.0));
+    let share = 500.0 * 19_805.0 / 2_629_800.0;
+    assert_eq!(tempo.with_subscription, Some(tempo.euros + share));
+}
+
+#[test]
+fn an_option_without_a_subscription_at_the_meters_power_comes_last() {
+    let prices = PRICES.replace(
+        "subscription = { 9 = 20.00 }",
+        "subscription = { 12 = 20.00 }",
+    );
+    let mut m = TempoMeter::new(Arc::new(PriceBook::parse(&prices, "test").unwrap()));
+    the_night_of_the_switch(&mut m);
+    let now = local(3, 29, 7, 0, 5);
+    let got = m.ledger().comparison(&m.ledger().today(now), now);
+    let last = got.last().unwrap();
+    assert_eq!((last.option, last.with_subscription), (Builtin::Base, None));
+    assert!(got[..2].iter().all(|c| c.with_subscription.is_some()));
+}
